@@ -1,0 +1,245 @@
+package fakeembed
+
+import (
+	"crypto/sha256"
+	"encoding/binary"
+	"fmt"
+	"math"
+	"sync"
+)
+
+// Version names the vector algorithm this package implements.
+const Version = "v1"
+
+// Mode selects how vectors are derived from their input.
+type Mode uint8
+
+const (
+	// Lexical vectors share components when their texts share words, so
+	// nearest-neighbour search over them behaves like a (crude) real model.
+	Lexical Mode = iota
+	// Hash vectors are a pseudo-random unit vector per distinct input:
+	// unrelated for any two inputs that differ at all.
+	Hash
+)
+
+// String returns the mode's name as accepted by ParseMode.
+func (m Mode) String() string {
+	switch m {
+	case Lexical:
+		return "lexical"
+	case Hash:
+		return "hash"
+	}
+	return fmt.Sprintf("Mode(%d)", uint8(m))
+}
+
+// ParseMode returns the Mode named s ("lexical" or "hash").
+func ParseMode(s string) (Mode, error) {
+	switch s {
+	case "lexical":
+		return Lexical, nil
+	case "hash":
+		return Hash, nil
+	}
+	return 0, fmt.Errorf("fakeembed: unknown vector mode %q (want lexical or hash)", s)
+}
+
+// Truncation says how a vector is cut to fewer dimensions than the model's
+// native dimension.
+type Truncation uint8
+
+const (
+	// KeepScale keeps the first components as they are, so a cut vector is
+	// shorter than unit length (Gemini outputDimensionality).
+	KeepScale Truncation = iota
+	// Renormalize divides the first components by their norm, so a cut
+	// vector has unit length (OpenAI dimensions).
+	Renormalize
+)
+
+// Input is what a vector is computed from. See the package documentation for
+// how each API maps its request onto these fields.
+type Input struct {
+	Model string // model id without the "models/" prefix
+	Task  string // canonical task type name; "" when unset
+	Title string // "" when unset
+	Text  string
+}
+
+// Shape gives a vector's dimensions.
+type Shape struct {
+	// Dimensions is the model's native dimension D; it must be positive.
+	Dimensions int
+	// Output is the number of components returned; 0 means Dimensions.
+	// It must not exceed Dimensions.
+	Output int
+	// Truncation applies when Output < Dimensions, and for Renormalize
+	// also when Output is given equal to Dimensions.
+	Truncation Truncation
+}
+
+func (s Shape) outputLen() int {
+	if s.Dimensions <= 0 {
+		panic(fmt.Sprintf("fakeembed: Shape.Dimensions must be positive, got %d", s.Dimensions))
+	}
+	if s.Output < 0 || s.Output > s.Dimensions {
+		panic(fmt.Sprintf("fakeembed: Shape.Output %d outside 0..%d", s.Output, s.Dimensions))
+	}
+	if s.Output == 0 {
+		return s.Dimensions
+	}
+	return s.Output
+}
+
+// Vector returns the vector for in with the given mode and shape.
+func Vector(mode Mode, in Input, shape Shape) []float32 {
+	return AppendVector(make([]float32, 0, shape.outputLen()), mode, in, shape)
+}
+
+// AppendVector appends the vector for in to dst and returns the extended
+// slice. It allocates nothing when dst has room for the output.
+func AppendVector(dst []float32, mode Mode, in Input, shape Shape) []float32 {
+	d := shape.outputLen()
+	sc := scratchPool.Get().(*scratch)
+	defer scratchPool.Put(sc)
+	unit := sc.unitVector(mode, in, shape.Dimensions)
+	if shape.Truncation == Renormalize && shape.Output != 0 {
+		norm := euclideanNorm(unit[:d])
+		for _, x := range unit[:d] {
+			dst = append(dst, float32(x/norm))
+		}
+		return dst
+	}
+	for _, x := range unit[:d] {
+		dst = append(dst, float32(x))
+	}
+	return dst
+}
+
+// Unit returns the float64 unit vector of native dimension dims that every
+// output shape is cut from, reusing dst's storage when it is large enough.
+func Unit(dst []float64, mode Mode, in Input, dims int) []float64 {
+	Shape{Dimensions: dims}.outputLen() // validates dims
+	sc := scratchPool.Get().(*scratch)
+	defer scratchPool.Put(sc)
+	return append(dst[:0], sc.unitVector(mode, in, dims)...)
+}
+
+// EstimateTokens estimates the number of tokens in text as
+// ceil(len(text)/4) over its UTF-8 bytes: 0 for "", at least 1 otherwise.
+func EstimateTokens(text string) int {
+	return (len(text) + 3) / 4
+}
+
+// TruncateToTokens returns the longest prefix of text whose token estimate
+// does not exceed limit, cut at a UTF-8 character boundary. Text within the
+// limit is returned unchanged.
+func TruncateToTokens(text string, limit int) string {
+	if limit < 0 {
+		limit = 0
+	}
+	maxBytes := 4 * limit
+	if len(text) <= maxBytes {
+		return text
+	}
+	cut := maxBytes
+	// Back up over UTF-8 continuation bytes so no character is split.
+	for cut > 0 && text[cut]&0xC0 == 0x80 {
+		cut--
+	}
+	return text[:cut]
+}
+
+// scratch holds the per-call working memory, pooled so that steady-state
+// calls allocate nothing but their output.
+type scratch struct {
+	unit     []float64
+	acc      []float64
+	seedText []byte
+	lex      lexicon
+}
+
+var scratchPool = sync.Pool{New: func() any { return new(scratch) }}
+
+// unitVector computes the float64 unit vector of dimension dims into
+// sc.unit and returns it.
+func (sc *scratch) unitVector(mode Mode, in Input, dims int) []float64 {
+	sc.unit = resize(sc.unit, dims)
+	sc.hashUnit(in)
+	if mode == Hash {
+		return sc.unit
+	}
+	sc.acc = resize(sc.acc, dims)
+	clear(sc.acc)
+	sc.lex.accumulate(sc.acc, in)
+	accNorm := euclideanNorm(sc.acc)
+	if accNorm == 0 {
+		return sc.unit
+	}
+	n := sc.unit
+	for i, a := range sc.acc {
+		n[i] = a/accNorm + float64(0.15*n[i])
+	}
+	divide(n, euclideanNorm(n))
+	return n
+}
+
+// hashUnit fills sc.unit with the hash-mode unit vector of in.
+func (sc *scratch) hashUnit(in Input) {
+	b := append(sc.seedText[:0], "embedmock.v1\x00"...)
+	b = append(b, in.Model...)
+	b = append(b, 0)
+	b = append(b, in.Task...)
+	b = append(b, 0)
+	b = append(b, in.Title...)
+	b = append(b, 0)
+	b = append(b, in.Text...)
+	sc.seedText = b
+	sum := sha256.Sum256(b)
+	rng := splitMix64(binary.LittleEndian.Uint64(sum[:8]))
+	x := sc.unit
+	for j := range x {
+		x[j] = uniform(rng.next())
+	}
+	divide(x, euclideanNorm(x))
+}
+
+// splitMix64 is the SplitMix64 generator; its value is the state.
+type splitMix64 uint64
+
+func (s *splitMix64) next() uint64 {
+	*s += 0x9E3779B97F4A7C15
+	z := uint64(*s)
+	z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9
+	z = (z ^ (z >> 27)) * 0x94D049BB133111EB
+	return z ^ (z >> 31)
+}
+
+// uniform maps z to [-1, 1) using its top 53 bits.
+func uniform(z uint64) float64 {
+	return float64(float64(z>>11)*0x1p-53)*2 - 1
+}
+
+// euclideanNorm is sqrt of the sum of squares, summed in index order.
+func euclideanNorm(x []float64) float64 {
+	var sum float64
+	for _, v := range x {
+		sum += float64(v * v)
+	}
+	return math.Sqrt(sum)
+}
+
+// divide divides every component of x by d.
+func divide(x []float64, d float64) {
+	for i := range x {
+		x[i] /= d
+	}
+}
+
+func resize(x []float64, n int) []float64 {
+	if cap(x) < n {
+		return make([]float64, n)
+	}
+	return x[:n]
+}
