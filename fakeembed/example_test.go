@@ -26,7 +26,7 @@ func ExampleVector() {
 	}, fakeembed.Shape{Dimensions: 3072, Output: 768})
 
 	fmt.Println(len(v), v[0])
-	// Output: 768 0.00314689
+	// Output: 768 0.0031488454
 }
 
 // Lexical vectors of texts that share words are close; hash vectors are not.
@@ -39,7 +39,7 @@ func ExampleVector_lexical() {
 	fmt.Printf("lexical %.2f\n", cosine(embed(fakeembed.Lexical, query), embed(fakeembed.Lexical, doc)))
 	fmt.Printf("hash    %.2f\n", cosine(embed(fakeembed.Hash, query), embed(fakeembed.Hash, doc)))
 	// Output:
-	// lexical 0.72
+	// lexical 0.71
 	// hash    -0.02
 }
 

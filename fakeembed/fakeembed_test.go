@@ -97,6 +97,21 @@ func TestLexicalSimilarityFollowsSharedWords(t *testing.T) {
 	assert.Less(t, math.Abs(cosine(hq, hr)), 0.1)
 }
 
+func TestLexicalFeatures(t *testing.T) {
+	embed := func(text, title string) []float32 {
+		return Vector(Lexical, Input{Model: "gemini-embedding-001", Title: title, Text: text}, full)
+	}
+	// Same tokens, different adjacent pairs.
+	assert.Less(t, cosine(embed("dog bites man", ""), embed("man bites dog", "")), 0.9)
+	// Separators and case change only the small hash component.
+	assert.Greater(t, cosine(embed("dog bites man", ""), embed("Dog -- BITES,\tman!", "")), 0.97)
+	// Repetition changes the weights.
+	assert.NotEqual(t, embed("dog dog", ""), embed("dog", ""))
+	// The title adds features: sharing words with it pulls a text closer.
+	withTitle := embed("a story", "lazy dog")
+	assert.Greater(t, cosine(withTitle, embed("lazy dog", "")), cosine(embed("a story", ""), embed("lazy dog", "")))
+}
+
 func TestAppendVectorAllocatesOnlyTheOutput(t *testing.T) {
 	dst := make([]float32, 0, 3072)
 	long := longText()

@@ -49,7 +49,7 @@ func (lx *lexicon) accumulate(acc []float64, in Input) {
 
 	lx.lowered, lx.ends = tokenize(lx.lowered[:0], lx.ends[:0], in.Text)
 	textTokens := len(lx.ends)
-	lx.tokens, lx.ids = lx.distinctTokens(lx.tokens[:0], lx.ids[:0], 0, textTokens, modelHash)
+	lx.tokens, lx.ids = lx.distinctTokens(lx.tokens[:0], lx.ids[:0], true, 0, textTokens, modelHash)
 	for _, t := range lx.tokens {
 		addFeature(acc, t.seed, math.Sqrt(float64(t.count)))
 	}
@@ -70,7 +70,7 @@ func (lx *lexicon) accumulate(acc []float64, in Input) {
 	textDistinct := len(lx.tokens)
 	// The title's distinct tokens go after the text's in lx.tokens; its
 	// occurrence ids are not needed (no pairs come from the title).
-	lx.tokens, _ = lx.distinctTokens(lx.tokens, nil, textTokens, len(lx.ends), modelHash)
+	lx.tokens, _ = lx.distinctTokens(lx.tokens, nil, false, textTokens, len(lx.ends), modelHash)
 	for _, t := range lx.tokens[textDistinct:] {
 		addFeature(acc, t.seed, 0.5*math.Sqrt(float64(t.count)))
 	}
@@ -118,9 +118,9 @@ func tokenize(lowered []byte, ends []int32, text string) ([]byte, []int32) {
 
 // distinctTokens appends to tokens the distinct tokens among occurrences
 // ends[from:to], in order of first occurrence, with their counts and feature
-// seeds, and appends each occurrence's index into tokens to ids (when ids is
-// not nil).
-func (lx *lexicon) distinctTokens(tokens []distinctToken, ids []int32, from, to int, modelHash uint64) ([]distinctToken, []int32) {
+// seeds, and, when recordIDs is set, appends each occurrence's index into
+// tokens to ids.
+func (lx *lexicon) distinctTokens(tokens []distinctToken, ids []int32, recordIDs bool, from, to int, modelHash uint64) ([]distinctToken, []int32) {
 	mask := lx.resetSlots(to - from)
 	for k := from; k < to; k++ {
 		start := int32(0)
@@ -146,7 +146,7 @@ func (lx *lexicon) distinctTokens(tokens []distinctToken, ids []int32, from, to 
 			}
 		}
 		tokens[idx].count++
-		if ids != nil {
+		if recordIDs {
 			ids = append(ids, idx)
 		}
 	}
