@@ -3,8 +3,8 @@
 
 This is a second, from-scratch implementation of the "embedmock fakeembed v1"
 vector algorithm, written in Python 3 using only the standard library and only
-from the written contract (DESIGN.md, section "fakeembed: the vector algorithm
-(contract v1)"), never from the Go source. CI runs it against the same golden
+from the written contract (the fakeembed package documentation and the README's
+"Vectors" section), never from the Go source. CI runs it against the same golden
 file the Go tests use, so a silent change in either implementation, or an
 ambiguity in the contract, shows up as a mismatch.
 

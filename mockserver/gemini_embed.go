@@ -1,0 +1,269 @@
+package mockserver
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+
+	"github.com/embedmock/embedmock/fakeembed"
+	"github.com/embedmock/embedmock/schemas"
+)
+
+// maxBatchRequests is the real API's limit on requests in one
+// batchEmbedContents call.
+const maxBatchRequests = 100
+
+// geminiCall identifies the Gemini route a request arrived on.
+type geminiCall struct {
+	apiVersion string // "v1beta" or "v1"
+	route      string // "embedContent", "batchEmbedContents", "models.list", "models.get"
+	modelID    string // from the URL, without "models/"
+}
+
+// systemParameters are the query parameters every Google API accepts.
+var systemParameters = map[string]bool{
+	"key": true, "alt": true, "$alt": true, "prettyPrint": true, "$prettyPrint": true, "fields": true,
+	"$fields": true, "callback": true, "$callback": true, "quotaUser": true, "$quotaUser": true,
+	"access_token": true, "oauth_token": true, "$.xgafv": true, "upload_protocol": true,
+	"uploadType": true, "userIp": true, "$userIp": true,
+}
+
+// geminiAuth checks the API key, from the x-goog-api-key header or else the
+// key query parameter.
+func (s *Server) geminiAuth(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		setGoogleHeaders(w.Header())
+		key := r.Header.Get("X-Goog-Api-Key")
+		if key == "" && r.URL.RawQuery != "" {
+			key = r.URL.Query().Get("key")
+		}
+		switch {
+		case key == "":
+			writeGoogleError(w, errMissingAPIKey())
+		case s.keys != nil && !s.keys[key]:
+			writeGoogleError(w, errInvalidAPIKey())
+		default:
+			next.ServeHTTP(w, r)
+		}
+	})
+}
+
+// checkQuery rejects query parameters that are neither system parameters
+// nor among allowed.
+func checkQuery(r *http.Request, allowed ...string) *googleError {
+	if r.URL.RawQuery == "" {
+		return nil
+	}
+next:
+	for name := range r.URL.Query() {
+		if systemParameters[name] {
+			continue
+		}
+		for _, a := range allowed {
+			if name == a {
+				continue next
+			}
+		}
+		return errUnknownQueryParameter(name)
+	}
+	return nil
+}
+
+// readGeminiBody reads, parses and validates a request body against the
+// named schema, answering any failure with the API's error.
+func (s *Server) readGeminiBody(w http.ResponseWriter, r *http.Request, call geminiCall, schema schemas.Name) (map[string]any, *googleError) {
+	if err := checkQuery(r); err != nil {
+		return nil, err
+	}
+	body, gerr := s.readBody(w, r)
+	if gerr != nil {
+		return nil, gerr
+	}
+	doc, syntaxErr := parseGoogleJSON(body)
+	if syntaxErr != nil {
+		return nil, errJSONSyntax(syntaxErr)
+	}
+	obj, ok := doc.(map[string]any)
+	if !ok {
+		return nil, errBadPayload("", `Invalid JSON payload received. Unknown name "": Root element must be a message.`)
+	}
+	if v := schemas.Validate(schema, obj); v != nil {
+		return nil, errSchemaViolation(v, call.apiVersion)
+	}
+	return obj, nil
+}
+
+// readBody reads the whole request body within the configured limit.
+func (s *Server) readBody(w http.ResponseWriter, r *http.Request) ([]byte, *googleError) {
+	limit := s.cfg.maxBodyBytes
+	if r.ContentLength > limit {
+		return nil, errPayloadTooLarge(limit)
+	}
+	var body []byte
+	var err error
+	if r.ContentLength > 0 {
+		body = make([]byte, r.ContentLength)
+		_, err = io.ReadFull(r.Body, body)
+	} else {
+		body, err = io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
+	}
+	var tooLarge *http.MaxBytesError
+	switch {
+	case errors.As(err, &tooLarge):
+		return nil, errPayloadTooLarge(limit)
+	case err != nil:
+		return nil, newGoogleError(http.StatusBadRequest, "Failed to read the request body: "+err.Error())
+	}
+	return body, nil
+}
+
+// lookupEmbedModel finds the URL's model, or answers 404.
+func (s *Server) lookupEmbedModel(call geminiCall) (*GeminiModel, *googleError) {
+	m, ok := s.gemini.lookup(call.modelID)
+	if !ok {
+		return nil, errEmbedModelNotFound(call.modelID, call.apiVersion)
+	}
+	return m, nil
+}
+
+func (s *Server) handleEmbedContent(w http.ResponseWriter, r *http.Request, call geminiCall) {
+	obj, gerr := s.readGeminiBody(w, r, call, schemas.GeminiEmbedContentRequest)
+	if gerr != nil {
+		writeGoogleError(w, gerr)
+		return
+	}
+	model, gerr := s.lookupEmbedModel(call)
+	if gerr != nil {
+		writeGoogleError(w, gerr)
+		return
+	}
+	req, gerr := decodeEmbedRequest(obj, nil, call.apiVersion)
+	if gerr != nil {
+		writeGoogleError(w, gerr)
+		return
+	}
+	if lines := req.fieldViolations("EmbedContentRequest", model); len(lines) > 0 {
+		writeGoogleError(w, invalidFields(lines...))
+		return
+	}
+	if req.hasEmptyText() {
+		writeGoogleError(w, errEmptyPart())
+		return
+	}
+
+	buf := getBody()
+	defer putBody(buf)
+	b := append(*buf, `{"embedding":{"values":`...)
+	var tokens int
+	b, tokens = s.appendEmbedding(b, model, req)
+	b = append(b, '}')
+	if model.Embedding.UsageMetadata {
+		b = appendUsageMetadata(b, tokens)
+	}
+	b = append(b, '}')
+	*buf = b
+	writeJSON(w, http.StatusOK, b)
+}
+
+func (s *Server) handleBatchEmbedContents(w http.ResponseWriter, r *http.Request, call geminiCall) {
+	obj, gerr := s.readGeminiBody(w, r, call, schemas.GeminiBatchEmbedContentsRequest)
+	if gerr != nil {
+		writeGoogleError(w, gerr)
+		return
+	}
+	model, gerr := s.lookupEmbedModel(call)
+	if gerr != nil {
+		writeGoogleError(w, gerr)
+		return
+	}
+	items, _ := obj["requests"].([]any)
+	switch {
+	case len(items) == 0:
+		writeGoogleError(w, invalidFields("BatchEmbedContentsRequest.requests: requests is not specified"))
+		return
+	case len(items) > maxBatchRequests:
+		writeGoogleError(w, invalidFields(fmt.Sprintf("BatchEmbedContentsRequest.requests: at most %d requests can be in one batch", maxBatchRequests)))
+		return
+	}
+	reqs := make([]embedRequest, len(items))
+	var violations []string
+	for i, item := range items {
+		itemObj, _ := item.(map[string]any)
+		var gerr *googleError
+		if reqs[i], gerr = decodeEmbedRequest(itemObj, schemas.Path{"requests", i}, call.apiVersion); gerr != nil {
+			writeGoogleError(w, gerr)
+			return
+		}
+		prefix := "BatchEmbedContentsRequest.requests[" + strconv.Itoa(i) + "]"
+		switch name := reqs[i].model; {
+		case name == "":
+			violations = append(violations, prefix+".model: model is not specified")
+		case !validModelName(name):
+			violations = append(violations, prefix+".model: unexpected model name format")
+		case name != model.Name:
+			violations = append(violations, fmt.Sprintf(
+				"%s.model: the model in each request must match the model specified in BatchEmbedContentsRequest.model (%s), got %s",
+				prefix, model.Name, name))
+		}
+		violations = append(violations, reqs[i].fieldViolations(prefix, model)...)
+	}
+	if len(violations) > 0 {
+		writeGoogleError(w, invalidFields(violations...))
+		return
+	}
+	for _, req := range reqs {
+		if req.hasEmptyText() {
+			writeGoogleError(w, errEmptyPart())
+			return
+		}
+	}
+
+	buf := getBody()
+	defer putBody(buf)
+	b := append(*buf, `{"embeddings":[`...)
+	total := 0
+	for i, req := range reqs {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, `{"values":`...)
+		var tokens int
+		b, tokens = s.appendEmbedding(b, model, req)
+		b = append(b, '}')
+		total += tokens
+	}
+	b = append(b, ']')
+	if model.Embedding.UsageMetadata {
+		b = appendUsageMetadata(b, total)
+	}
+	b = append(b, '}')
+	*buf = b
+	writeJSON(w, http.StatusOK, b)
+}
+
+// appendEmbedding appends the JSON array of req's vector and returns the
+// input's token estimate. Over-long input is cut to the model's token limit
+// first, silently, as Vertex AI's default autoTruncate does.
+func (s *Server) appendEmbedding(b []byte, model *GeminiModel, req embedRequest) ([]byte, int) {
+	text := fakeembed.TruncateToTokens(req.joinedText(), model.InputTokenLimit)
+	task := req.task
+	if model.Embedding.IgnoresTaskType {
+		task = ""
+	}
+	vp := vectorBuffers.Get().(*[]float32)
+	defer vectorBuffers.Put(vp)
+	*vp = fakeembed.AppendVector((*vp)[:0], s.cfg.vectorMode,
+		fakeembed.Input{Model: model.ID(), Task: task, Title: req.title, Text: text},
+		fakeembed.Shape{Dimensions: model.Embedding.Dimensions, Output: req.outputDims})
+	return appendVector(b, *vp), fakeembed.EstimateTokens(text)
+}
+
+func appendUsageMetadata(b []byte, tokens int) []byte {
+	b = append(b, `,"usageMetadata":{"promptTokenCount":`...)
+	b = strconv.AppendInt(b, int64(tokens), 10)
+	b = append(b, `,"promptTokenDetails":[{"modality":"TEXT","tokenCount":`...)
+	b = strconv.AppendInt(b, int64(tokens), 10)
+	return append(b, `}]}`...)
+}

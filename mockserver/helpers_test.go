@@ -1,0 +1,101 @@
+package mockserver
+
+import (
+	"encoding/json"
+	"io"
+	"math"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+const testKey = "test-key"
+
+// newTestServer starts a Server on a loopback port for the test.
+func newTestServer(t testing.TB, opts ...Option) (*Server, string) {
+	t.Helper()
+	s, err := New(opts...)
+	require.NoError(t, err)
+	ts := httptest.NewServer(s)
+	t.Cleanup(ts.Close)
+	return s, ts.URL
+}
+
+type response struct {
+	status int
+	header http.Header
+	body   []byte
+}
+
+// do sends a request; headers are name, value pairs. The API key header is
+// added unless headers set it (to "" to send none).
+func do(t testing.TB, method, url, body string, headers ...string) response {
+	t.Helper()
+	var r io.Reader
+	if body != "" {
+		r = strings.NewReader(body)
+	}
+	req, err := http.NewRequest(method, url, r)
+	require.NoError(t, err)
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("X-Goog-Api-Key", testKey)
+	for i := 0; i+1 < len(headers); i += 2 {
+		if headers[i+1] == "" {
+			req.Header.Del(headers[i])
+		} else {
+			req.Header.Set(headers[i], headers[i+1])
+		}
+	}
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	data, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	return response{status: resp.StatusCode, header: resp.Header, body: data}
+}
+
+// googleErr decodes a Google error envelope, failing the test if the body
+// is not one.
+func googleErr(t testing.TB, r response) googleError {
+	t.Helper()
+	require.Contains(t, r.header.Get("Content-Type"), "application/json", string(r.body))
+	var env struct {
+		Error *googleError `json:"error"`
+	}
+	require.NoError(t, json.Unmarshal(r.body, &env), string(r.body))
+	require.NotNil(t, env.Error, string(r.body))
+	require.Equal(t, r.status, env.Error.Code, "HTTP status equals error.code")
+	require.Equal(t, googleStatusName(r.status), env.Error.Status)
+	return *env.Error
+}
+
+type embedResponse struct {
+	Embedding struct {
+		Values []float32 `json:"values"`
+	} `json:"embedding"`
+	Embeddings []struct {
+		Values []float32 `json:"values"`
+	} `json:"embeddings"`
+	UsageMetadata *struct {
+		PromptTokenCount int `json:"promptTokenCount"`
+	} `json:"usageMetadata"`
+}
+
+func decodeEmbed(t testing.TB, r response) embedResponse {
+	t.Helper()
+	require.Equal(t, http.StatusOK, r.status, string(r.body))
+	var out embedResponse
+	require.NoError(t, json.Unmarshal(r.body, &out))
+	return out
+}
+
+func norm(v []float32) float64 {
+	var sum float64
+	for _, x := range v {
+		sum += float64(x) * float64(x)
+	}
+	return math.Sqrt(sum)
+}
