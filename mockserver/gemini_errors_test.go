@@ -235,8 +235,8 @@ func TestGeminiErrors(t *testing.T) {
 		},
 		{
 			name: "outputDimensionality on embedding-001", opts: []Option{WithLegacyModels(true)},
-			path: "/v1beta/models/embedding-001:embedContent",
-			body: `{"content":{"parts":[{"text":"a"}]},"outputDimensionality":256}`,
+			path:   "/v1beta/models/embedding-001:embedContent",
+			body:   `{"content":{"parts":[{"text":"a"}]},"outputDimensionality":256}`,
 			status: 400, message: "* EmbedContentRequest.output_dimensionality: outputDimensionality is not supported by models/embedding-001\n",
 		},
 		{
