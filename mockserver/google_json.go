@@ -58,6 +58,13 @@ func (p *googleJSONParser) fail(msg string) *jsonSyntaxError {
 	const contextLen = 20
 	begin := max(p.pos-contextLen, 0)
 	end := min(p.pos+contextLen, len(p.src))
+	// Keep the snippet valid UTF-8: do not start or end inside a character.
+	for begin < p.pos && !utf8.RuneStart(p.src[begin]) {
+		begin++
+	}
+	for end < len(p.src) && end > p.pos && !utf8.RuneStart(p.src[end]) {
+		end--
+	}
 	return &jsonSyntaxError{Message: msg + "\n" + string(p.src[begin:end]) + "\n" + strings.Repeat(" ", p.pos-begin) + "^"}
 }
 

@@ -297,7 +297,7 @@ func (reg *registry) violation(file string, doc any, leaf *jsonschema.Validation
 					return &Violation{Kind: NotRepeated, Path: path[:n-1], Field: field}
 				}
 			case map[string]any:
-				if !types["object"] {
+				if !types["object"] && !types["array"] {
 					return &Violation{Kind: ObjectForScalar, Path: path[:n-1], Field: field}
 				}
 			}

@@ -1,0 +1,230 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// startServe runs `embedmock serve args...` in the background and returns
+// its base URL, a function that stops it (as SIGINT would), and a channel
+// with its exit code.
+func startServe(t *testing.T, args ...string) (string, context.CancelFunc, <-chan int) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	pr, pw := io.Pipe()
+	var stderr bytes.Buffer
+	code := make(chan int, 1)
+	go func() {
+		code <- run(ctx, append([]string{"serve", "--addr", "127.0.0.1:0"}, args...), pw, &stderr)
+		pw.Close()
+	}()
+	line, err := bufio.NewReader(pr).ReadString('\n')
+	require.NoError(t, err, stderr.String())
+	go io.Copy(io.Discard, pr)
+	url, ok := strings.CutPrefix(strings.TrimSpace(line), "embedmock listening on ")
+	require.True(t, ok, "first line: %q", line)
+	t.Cleanup(cancel)
+	return url, cancel, code
+}
+
+func post(t *testing.T, url, key, body string) (int, []byte) {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodPost, url, strings.NewReader(body))
+	require.NoError(t, err)
+	if key != "" {
+		req.Header.Set("X-Goog-Api-Key", key)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	data, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	return resp.StatusCode, data
+}
+
+const embedBody = `{"content":{"parts":[{"text":"hello"}]},"outputDimensionality":128}`
+
+func TestServeAnswersAndStopsCleanly(t *testing.T) {
+	url, stop, code := startServe(t)
+	resp, err := http.Get(url + "/_embedmock/health")
+	require.NoError(t, err)
+	resp.Body.Close()
+	assert.Equal(t, 200, resp.StatusCode)
+	assert.Equal(t, "fake", resp.Header.Get("X-Embedmock-Source"))
+
+	status, body := post(t, url+"/v1beta/models/gemini-embedding-001:embedContent", "k", embedBody)
+	require.Equal(t, 200, status, string(body))
+	var out struct {
+		Embedding struct{ Values []float32 } `json:"embedding"`
+	}
+	require.NoError(t, json.Unmarshal(body, &out))
+	assert.Len(t, out.Embedding.Values, 128)
+
+	stop()
+	select {
+	case c := <-code:
+		assert.Equal(t, 0, c)
+	case <-time.After(5 * time.Second):
+		t.Fatal("serve did not stop")
+	}
+}
+
+func TestServeFinishesInFlightRequestsOnShutdown(t *testing.T) {
+	url, stop, code := startServe(t)
+	// A request whose body is still arriving when shutdown starts.
+	pr, pw := io.Pipe()
+	req, err := http.NewRequest(http.MethodPost, url+"/v1beta/models/gemini-embedding-001:embedContent", pr)
+	require.NoError(t, err)
+	req.Header.Set("X-Goog-Api-Key", "k")
+	result := make(chan int, 1)
+	go func() {
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			result <- -1
+			return
+		}
+		resp.Body.Close()
+		result <- resp.StatusCode
+	}()
+	_, err = pw.Write([]byte(embedBody[:10]))
+	require.NoError(t, err)
+	time.Sleep(100 * time.Millisecond) // the server is now reading the body
+	stop()
+	time.Sleep(100 * time.Millisecond)
+	_, err = pw.Write([]byte(embedBody[10:]))
+	require.NoError(t, err)
+	pw.Close()
+	assert.Equal(t, 200, <-result, "the in-flight request completes")
+	assert.Equal(t, 0, <-code)
+
+	_, err = http.Get(url + "/_embedmock/health")
+	assert.Error(t, err, "new connections are refused after shutdown")
+}
+
+func TestServeFlagsAndEnvironment(t *testing.T) {
+	t.Setenv("EMBEDMOCK_API_KEYS", "key-a, key-b")
+	t.Setenv("EMBEDMOCK_VECTORS", "hash")
+	t.Setenv("EMBEDMOCK_LEGACY_MODELS", "true")
+	url, _, _ := startServe(t, "--max-body", "1K")
+
+	status, _ := post(t, url+"/v1beta/models/gemini-embedding-001:embedContent", "key-b", embedBody)
+	assert.Equal(t, 200, status)
+	status, body := post(t, url+"/v1beta/models/gemini-embedding-001:embedContent", "other", embedBody)
+	assert.Equal(t, 400, status)
+	assert.Contains(t, string(body), "API_KEY_INVALID")
+	status, _ = post(t, url+"/v1beta/models/text-embedding-004:embedContent", "key-a", embedBody)
+	assert.Equal(t, 200, status, "legacy models on")
+	status, body = post(t, url+"/v1beta/models/gemini-embedding-001:embedContent", "key-a", `{"content":{"parts":[{"text":"`+strings.Repeat("x", 2000)+`"}]}}`)
+	assert.Equal(t, 400, status)
+	assert.Contains(t, string(body), "Request payload size exceeds the limit: 1024 bytes.")
+
+	resp, err := http.Get(url + "/_embedmock/health")
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	health, _ := io.ReadAll(resp.Body)
+	assert.Contains(t, string(health), `"vectors":"hash"`)
+}
+
+func TestCommandLineWinsOverEnvironment(t *testing.T) {
+	t.Setenv("EMBEDMOCK_VECTORS", "hash")
+	url, _, _ := startServe(t, "--vectors", "lexical")
+	resp, err := http.Get(url + "/_embedmock/health")
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	health, _ := io.ReadAll(resp.Body)
+	assert.Contains(t, string(health), `"vectors":"lexical"`)
+}
+
+func TestServeModelsFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "models.json")
+	require.NoError(t, os.WriteFile(path, []byte(`{"models":[{"name":"models/tiny","inputTokenLimit":8,"outputTokenLimit":1,"embedmock":{"dimensions":32}}]}`), 0o644))
+	url, _, _ := startServe(t, "--models", path)
+	status, body := post(t, url+"/v1beta/models/tiny:embedContent", "k", `{"content":{"parts":[{"text":"hi"}]}}`)
+	require.Equal(t, 200, status, string(body))
+	status, _ = post(t, url+"/v1beta/models/gemini-embedding-001:embedContent", "k", embedBody)
+	assert.Equal(t, 404, status)
+}
+
+func TestBadInvocations(t *testing.T) {
+	tests := []struct {
+		args []string
+		want string
+	}{
+		{[]string{}, "Usage:"},
+		{[]string{"launch"}, `unknown command "launch"`},
+		{[]string{"serve", "--vectors", "random"}, `unknown vector mode "random"`},
+		{[]string{"serve", "--max-body", "lots"}, `invalid size "lots"`},
+		{[]string{"serve", "--models", "/nonexistent/models.json"}, "--models"},
+		{[]string{"serve", "--api-key", ""}, "must not be empty"},
+		{[]string{"serve", "extra"}, `unexpected argument "extra"`},
+		{[]string{"serve", "--addr", "not an address"}, "not an address"},
+	}
+	for _, tt := range tests {
+		var stdout, stderr bytes.Buffer
+		code := run(context.Background(), tt.args, &stdout, &stderr)
+		assert.NotZero(t, code, "%v", tt.args)
+		assert.Contains(t, stderr.String(), tt.want, "%v", tt.args)
+	}
+}
+
+func TestVersionAndHelp(t *testing.T) {
+	var stdout bytes.Buffer
+	require.Equal(t, 0, run(context.Background(), []string{"version"}, &stdout, io.Discard))
+	assert.Regexp(t, `^embedmock \S+ \(vectors v1, go1\.\S+\)\n$`, stdout.String())
+
+	stdout.Reset()
+	require.Equal(t, 0, run(context.Background(), []string{"help"}, &stdout, io.Discard))
+	assert.Contains(t, stdout.String(), "embedmock serve")
+
+	var stderr bytes.Buffer
+	require.Equal(t, 0, run(context.Background(), []string{"serve", "-h"}, io.Discard, &stderr))
+	for _, flag := range []string{"--addr", "--vectors", "--models", "--legacy-models", "--api-key", "--max-body", "--shutdown-timeout", "EMBEDMOCK_ADDR"} {
+		assert.Contains(t, stderr.String(), flag)
+	}
+}
+
+// TestBinaryStopsOnSIGTERM builds the real binary and stops it with SIGTERM.
+func TestBinaryStopsOnSIGTERM(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary")
+	}
+	bin := filepath.Join(t.TempDir(), "embedmock")
+	build := exec.Command("go", "build", "-o", bin, ".")
+	out, err := build.CombinedOutput()
+	require.NoError(t, err, string(out))
+
+	cmd := exec.Command(bin, "serve", "--addr", "127.0.0.1:0")
+	stdout, err := cmd.StdoutPipe()
+	require.NoError(t, err)
+	require.NoError(t, cmd.Start())
+	t.Cleanup(func() { cmd.Process.Kill() })
+	line, err := bufio.NewReader(stdout).ReadString('\n')
+	require.NoError(t, err)
+	url := strings.TrimPrefix(strings.TrimSpace(line), "embedmock listening on ")
+	status, _ := post(t, url+"/v1beta/models/gemini-embedding-001:embedContent", "k", embedBody)
+	require.Equal(t, 200, status)
+
+	require.NoError(t, cmd.Process.Signal(syscall.SIGTERM))
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err := <-done:
+		assert.NoError(t, err, "exit status 0")
+	case <-time.After(10 * time.Second):
+		t.Fatal("no exit within 10s of SIGTERM")
+	}
+}

@@ -1,0 +1,5 @@
+//go:build !race
+
+package fakeembed
+
+const raceEnabled = false

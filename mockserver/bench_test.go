@@ -1,0 +1,81 @@
+package mockserver
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+)
+
+// discardWriter is a ResponseWriter that keeps nothing, so benchmarks measure
+// the handler rather than a recorder.
+type discardWriter struct {
+	h      http.Header
+	status int
+}
+
+func (w *discardWriter) Header() http.Header         { return w.h }
+func (w *discardWriter) Write(b []byte) (int, error) { return len(b), nil }
+func (w *discardWriter) WriteHeader(status int)      { w.status = status }
+
+// benchHandler runs the handler end to end (routing, auth, parsing, schema
+// validation, vectors, encoding) for bodies produced by body(i), so that every
+// iteration can use a distinct text.
+func benchHandler(b *testing.B, path string, body func(i int) []byte) {
+	s, err := New()
+	if err != nil {
+		b.Fatal(err)
+	}
+	// Check once that the request succeeds.
+	rec := httptest.NewRecorder()
+	req := httptest.NewRequest(http.MethodPost, path, bytes.NewReader(body(0)))
+	req.Header.Set("X-Goog-Api-Key", "bench")
+	s.ServeHTTP(rec, req)
+	if rec.Code != http.StatusOK {
+		b.Fatalf("status %d: %s", rec.Code, rec.Body)
+	}
+	b.SetBytes(int64(rec.Body.Len()))
+	b.ReportAllocs()
+	w := &discardWriter{h: http.Header{}}
+	reader := bytes.NewReader(nil)
+	req.Body = io.NopCloser(reader)
+	i := 0
+	for b.Loop() {
+		data := body(i)
+		i++
+		reader.Reset(data)
+		req.ContentLength = int64(len(data))
+		clear(w.h)
+		s.ServeHTTP(w, req)
+		if w.status != http.StatusOK {
+			b.Fatalf("status %d", w.status)
+		}
+	}
+}
+
+func BenchmarkEmbedContent(b *testing.B) {
+	for _, dims := range []int{768, 3072} {
+		b.Run(fmt.Sprintf("dims=%d", dims), func(b *testing.B) {
+			benchHandler(b, embedPath, func(i int) []byte {
+				return fmt.Appendf(nil, `{"content":{"parts":[{"text":"document number %d about embeddings"}]},"outputDimensionality":%d}`, i, dims)
+			})
+		})
+	}
+}
+
+func BenchmarkBatchEmbedContents(b *testing.B) {
+	benchHandler(b, batchPath, func(i int) []byte {
+		var buf bytes.Buffer
+		buf.WriteString(`{"requests":[`)
+		for j := range 100 {
+			if j > 0 {
+				buf.WriteByte(',')
+			}
+			fmt.Fprintf(&buf, `{"model":"models/gemini-embedding-001","content":{"parts":[{"text":"batch %d document %d about embeddings"}]},"outputDimensionality":768}`, i, j)
+		}
+		buf.WriteString(`]}`)
+		return buf.Bytes()
+	})
+}

@@ -1,0 +1,101 @@
+package schemas
+
+import (
+	"bytes"
+	"encoding/json"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func decode(t *testing.T, body string) any {
+	t.Helper()
+	var v any
+	dec := json.NewDecoder(bytes.NewReader([]byte(body)))
+	dec.UseNumber()
+	require.NoError(t, dec.Decode(&v))
+	return v
+}
+
+func TestSchemasCompileAndAreListed(t *testing.T) {
+	assert.Equal(t, []Name{GeminiBatchEmbedContentsRequest, GeminiEmbedContentRequest}, Names())
+	for _, name := range Names() {
+		doc := Document(name)
+		require.NotNil(t, doc, name)
+		assert.True(t, json.Valid(doc), name)
+	}
+	assert.Nil(t, Document("nope"))
+	assert.Panics(t, func() { Validate("nope", map[string]any{}) })
+}
+
+func TestValidBodies(t *testing.T) {
+	valid := map[Name][]string{
+		GeminiEmbedContentRequest: {
+			`{}`,
+			`{"model":"models/m","content":{"role":"user","parts":[{"text":"a"},{"text":"b"}]},"taskType":"RETRIEVAL_DOCUMENT","title":"t","outputDimensionality":256}`,
+			`{"content":{"parts":[{"text":"a"}]},"task_type":3,"output_dimensionality":"128"}`,
+			`{"content":{"parts":[{"inline_data":{"mime_type":"image/png","data":"iVBORw0KGgo="}},{"fileData":{"fileUri":"files/x"}}]}}`,
+			`{"content":null,"taskType":null,"title":null,"outputDimensionality":null}`,
+			`{"embedContentConfig":{"taskType":"CLUSTERING","autoTruncate":true,"output_dimensionality":64}}`,
+			`{"content":{"parts":[{"text":"a"}]},"taskType":42}`,
+		},
+		GeminiBatchEmbedContentsRequest: {
+			`{"requests":[]}`,
+			`{"model":"models/m","requests":[{"model":"models/m","content":{"parts":[{"text":"a"}]}}]}`,
+		},
+	}
+	for name, bodies := range valid {
+		for _, body := range bodies {
+			assert.Nil(t, Validate(name, decode(t, body)), "%s: %s", name, body)
+		}
+	}
+}
+
+func TestViolations(t *testing.T) {
+	tests := []struct {
+		name  Name
+		body  string
+		want  Violation
+		proto string
+	}{
+		{GeminiEmbedContentRequest, `{"thinking":true}`, Violation{Kind: UnknownField, Path: Path{}, Field: "thinking"}, ""},
+		{GeminiEmbedContentRequest, `{"content":{"parts":[{"text":"a","function_response_x":{}}]}}`,
+			Violation{Kind: UnknownField, Path: Path{"content", "parts", 0}, Field: "function_response_x"}, "content.parts[0]"},
+		{GeminiEmbedContentRequest, `{"taskType":"NOPE"}`,
+			Violation{Kind: InvalidValue, Path: Path{"taskType"}, Value: "NOPE", ProtoType: "TaskType"}, "task_type"},
+		{GeminiEmbedContentRequest, `{"outputDimensionality":1.5}`,
+			Violation{Kind: InvalidValue, Path: Path{"outputDimensionality"}, Value: json.Number("1.5"), ProtoType: "TYPE_INT32"}, "output_dimensionality"},
+		{GeminiEmbedContentRequest, `{"content":[]}`, Violation{Kind: NotRepeated, Path: Path{}, Field: "content"}, ""},
+		{GeminiEmbedContentRequest, `{"title":{"a":1}}`, Violation{Kind: ObjectForScalar, Path: Path{}, Field: "title"}, ""},
+		{GeminiEmbedContentRequest, `{"content":{"parts":["hi"]}}`,
+			Violation{Kind: InvalidValue, Path: Path{"content", "parts", 0}, Value: "hi", ProtoType: "Part"}, "content.parts[0]"},
+		{GeminiEmbedContentRequest, `{"content":{"parts":[{"inlineData":{"data":"not base64!"}}]}}`,
+			Violation{Kind: InvalidValue, Path: Path{"content", "parts", 0, "inlineData", "data"}, Value: "not base64!", ProtoType: "TYPE_BYTES"}, "content.parts[0].inline_data.data"},
+		{GeminiBatchEmbedContentsRequest, `{"requests":{"content":{}}}`,
+			Violation{Kind: InvalidValue, Path: Path{"requests"}, Value: map[string]any{"content": map[string]any{}}, ProtoType: "EmbedContentRequest"}, "requests"},
+		{GeminiBatchEmbedContentsRequest, `{"requests":[{"content":{}},{"bad":1},{"taskType":"X"}]}`,
+			Violation{Kind: UnknownField, Path: Path{"requests", 1}, Field: "bad"}, "requests[1]"},
+	}
+	for _, tt := range tests {
+		got := Validate(tt.name, decode(t, tt.body))
+		require.NotNil(t, got, tt.body)
+		assert.Equal(t, tt.want, *got, tt.body)
+		assert.Equal(t, tt.proto, got.Path.ProtoPath(), tt.body)
+	}
+}
+
+func TestSnakeCase(t *testing.T) {
+	for in, want := range map[string]string{
+		"outputDimensionality": "output_dimensionality", "task_type": "task_type", "text": "text",
+		"inlineData": "inline_data", "embedContentConfig": "embed_content_config",
+	} {
+		assert.Equal(t, want, SnakeCase(in))
+	}
+}
+
+func TestPathRendering(t *testing.T) {
+	p := Path{"requests", 3, "content", "parts", 0, "inlineData"}
+	assert.Equal(t, "requests[3].content.parts[0].inline_data", p.ProtoPath())
+	assert.Equal(t, "/requests/3/content/parts/0/inlineData", p.String())
+}
