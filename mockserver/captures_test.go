@@ -68,32 +68,39 @@ func replay(t *testing.T, base string, c capturedRequest) response {
 func TestGeminiCaptures(t *testing.T) {
 	_, base := newTestServer(t)
 	for _, file := range []string{"go-genai.jsonl", "google-genai.jsonl", "google-generative-ai.jsonl", "langchain-google-genai.jsonl"} {
+		lastBatch := "" // the batch the file's last asyncBatchEmbedContent created
 		for _, c := range loadCaptures(t, file) {
-			if strings.Contains(c.URL, "asyncBatchEmbedContent") || strings.Contains(c.URL, "/batches/") {
-				continue // async batches are not served yet
-			}
 			t.Run(file+"/"+jsonInt(c.Seq), func(t *testing.T) {
+				if prefix, _, ok := strings.Cut(c.URL, "/batches/"); ok {
+					// The capture names the batch its recorder created.
+					require.NotEmpty(t, lastBatch, "a batch was created before")
+					c.URL = prefix + "/" + lastBatch
+				}
 				resp := replay(t, base, c)
 				require.Equal(t, c.Status, resp.status, "%s %s\n%s", c.Method, c.URL, resp.body)
 				if resp.status >= 400 {
 					googleErr(t, resp)
 					return
 				}
-				assertGeminiSuccessShape(t, c, resp)
+				if name := assertGeminiSuccessShape(t, c, resp); name != "" {
+					lastBatch = name
+				}
 			})
 		}
 	}
 }
 
 // assertGeminiSuccessShape checks a 2xx body against the spec's response for
-// the captured route.
-func assertGeminiSuccessShape(t *testing.T, c capturedRequest, resp response) {
+// the captured route; for a batch creation it returns the batch's name.
+func assertGeminiSuccessShape(t *testing.T, c capturedRequest, resp response) string {
 	t.Helper()
 	var req struct {
 		Requests             []json.RawMessage `json:"requests"`
 		OutputDimensionality int               `json:"outputDimensionality"`
 	}
-	require.NoError(t, json.Unmarshal([]byte(c.Body), &req))
+	if c.Body != "" {
+		require.NoError(t, json.Unmarshal([]byte(c.Body), &req))
+	}
 	var got embedResponse
 	require.NoError(t, json.Unmarshal(resp.body, &got))
 	switch {
@@ -116,7 +123,53 @@ func assertGeminiSuccessShape(t *testing.T, c capturedRequest, resp response) {
 			}
 			assert.Len(t, got.Embeddings[i].Values, want)
 		}
+	case strings.HasSuffix(c.URL, ":asyncBatchEmbedContent"):
+		var op struct {
+			Name     string `json:"name"`
+			Metadata struct {
+				Type       string `json:"@type"`
+				State      string `json:"state"`
+				BatchStats struct {
+					RequestCount string `json:"requestCount"`
+				} `json:"batchStats"`
+			} `json:"metadata"`
+		}
+		require.NoError(t, json.Unmarshal(resp.body, &op))
+		assert.Equal(t, batchTypeURL, op.Metadata.Type)
+		assert.Equal(t, "BATCH_STATE_PENDING", op.Metadata.State)
+		assert.Equal(t, "3", op.Metadata.BatchStats.RequestCount)
+		require.True(t, strings.HasPrefix(op.Name, "batches/"), op.Name)
+		return op.Name
+	case strings.Contains(c.URL, "/batches/"):
+		var op struct {
+			Done     bool `json:"done"`
+			Metadata struct {
+				State  string `json:"state"`
+				Output struct {
+					InlinedResponses struct {
+						InlinedResponses []struct {
+							Response struct {
+								Embedding struct {
+									Values []float32 `json:"values"`
+								} `json:"embedding"`
+								TokenCount string `json:"tokenCount"`
+							} `json:"response"`
+						} `json:"inlinedResponses"`
+					} `json:"inlinedResponses"`
+				} `json:"output"`
+			} `json:"metadata"`
+		}
+		require.NoError(t, json.Unmarshal(resp.body, &op))
+		assert.True(t, op.Done)
+		assert.Equal(t, "BATCH_STATE_SUCCEEDED", op.Metadata.State)
+		items := op.Metadata.Output.InlinedResponses.InlinedResponses
+		require.Len(t, items, 3)
+		for _, item := range items {
+			assert.Len(t, item.Response.Embedding.Values, 3072)
+			assert.NotEmpty(t, item.Response.TokenCount)
+		}
 	default:
 		t.Fatalf("no shape check for %s %s", c.Method, c.URL)
 	}
+	return ""
 }

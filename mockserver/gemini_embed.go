@@ -18,8 +18,10 @@ const maxBatchRequests = 100
 // geminiCall identifies the Gemini route a request arrived on.
 type geminiCall struct {
 	apiVersion string // "v1beta" or "v1"
-	route      string // "embedContent", "batchEmbedContents", "models.list", "models.get"
+	route      string // "embedContent", "batches.get", "files.upload", ...
 	modelID    string // from the URL, without "models/"
+	batchID    string // from the URL, without "batches/"
+	fileID     string // from the URL, without "files/"
 }
 
 // systemParameters are the query parameters every Google API accepts.

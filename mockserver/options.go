@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"time"
 
 	"github.com/embedmock/embedmock/fakeembed"
 )
@@ -15,12 +16,27 @@ type Option func(*config)
 // API's limit for inline batch requests.
 const DefaultMaxBodyBytes = 20 << 20
 
+// Defaults of the batch and file limits.
+const (
+	DefaultMaxFileBytes = 2 << 30 // 2 GiB, the real Files API's limit
+	DefaultMaxFiles     = 1000
+	DefaultMaxBatches   = 1000
+	DefaultBatchTTL     = 48 * time.Hour
+)
+
 type config struct {
 	vectorMode   fakeembed.Mode
 	geminiModels []GeminiModel
 	legacyModels bool
 	apiKeys      []string
 	maxBodyBytes int64
+	clock        Clock
+	batchDelay   time.Duration
+	batchTTL     time.Duration
+	dataDir      string
+	maxFileBytes int64
+	maxFiles     int
+	maxBatches   int
 }
 
 func defaultConfig() config {
@@ -28,12 +44,27 @@ func defaultConfig() config {
 		vectorMode:   fakeembed.Lexical,
 		geminiModels: DefaultGeminiModels(),
 		maxBodyBytes: DefaultMaxBodyBytes,
+		clock:        time.Now,
+		batchTTL:     DefaultBatchTTL,
+		maxFileBytes: DefaultMaxFileBytes,
+		maxFiles:     DefaultMaxFiles,
+		maxBatches:   DefaultMaxBatches,
 	}
 }
 
 func (c *config) validate() error {
 	if c.maxBodyBytes <= 0 {
 		return fmt.Errorf("mockserver: max body size must be positive, got %d", c.maxBodyBytes)
+	}
+	switch {
+	case c.clock == nil:
+		return errors.New("mockserver: the clock must not be nil")
+	case c.batchDelay < 0:
+		return fmt.Errorf("mockserver: batch delay must not be negative, got %v", c.batchDelay)
+	case c.batchTTL <= 0:
+		return fmt.Errorf("mockserver: batch TTL must be positive, got %v", c.batchTTL)
+	case c.maxFileBytes <= 0 || c.maxFiles <= 0 || c.maxBatches <= 0:
+		return fmt.Errorf("mockserver: file size, file count and batch count limits must be positive")
 	}
 	if err := validateGeminiModels(c.geminiModels); err != nil {
 		return err
@@ -78,4 +109,52 @@ func WithAPIKeys(keys ...string) Option {
 // WithMaxBodyBytes limits request bodies (default DefaultMaxBodyBytes).
 func WithMaxBodyBytes(n int64) Option {
 	return func(c *config) { c.maxBodyBytes = n }
+}
+
+// WithClock sets the clock that batch job states and file expiry follow
+// (default time.Now). Tests pass a controllable clock to step through
+// PENDING, RUNNING and SUCCEEDED.
+func WithClock(c Clock) Option {
+	return func(cfg *config) { cfg.clock = c }
+}
+
+// WithBatchDelay sets how long a batch job takes: PENDING for the first
+// half, RUNNING for the second, then finished. The default 0 finishes a job
+// by the first poll after its creation.
+func WithBatchDelay(d time.Duration) Option {
+	return func(c *config) { c.batchDelay = d }
+}
+
+// WithBatchTTL sets how long a batch job may take before it expires
+// (BATCH_STATE_EXPIRED); default 48 hours, as on the real API. Jobs expire
+// only when the batch delay is at least this long.
+func WithBatchTTL(d time.Duration) Option {
+	return func(c *config) { c.batchTTL = d }
+}
+
+// WithDataDir persists batch jobs, files and uploads under dir (created if
+// needed), so that a restarted server serves everything it had and
+// finishes the jobs that were pending. File content is then kept on disk
+// instead of in memory. By default everything is in memory.
+func WithDataDir(dir string) Option {
+	return func(c *config) { c.dataDir = dir }
+}
+
+// WithMaxFileBytes limits the size of an uploaded file (default 2 GiB).
+func WithMaxFileBytes(n int64) Option {
+	return func(c *config) { c.maxFileBytes = n }
+}
+
+// WithMaxFiles limits the number of stored files, uploads in progress
+// included (default 1000). When the store is full, expired files are
+// dropped; if that is not enough, uploads get a 429 RESOURCE_EXHAUSTED.
+func WithMaxFiles(n int) Option {
+	return func(c *config) { c.maxFiles = n }
+}
+
+// WithMaxBatches limits the number of stored batch jobs (default 1000);
+// when full, creating a job gets a 429 RESOURCE_EXHAUSTED until jobs are
+// deleted.
+func WithMaxBatches(n int) Option {
+	return func(c *config) { c.maxBatches = n }
 }

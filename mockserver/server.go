@@ -13,6 +13,8 @@ import (
 	"fmt"
 	"html"
 	"net/http"
+	"sync"
+	"time"
 
 	"github.com/gorilla/mux"
 
@@ -29,7 +31,11 @@ type Server struct {
 	cfg     config
 	gemini  *geminiCatalog
 	keys    map[string]bool // accepted API keys; nil accepts any non-empty key
+	store   *store
 	handler http.Handler
+
+	adminMu       sync.Mutex
+	batchFailures []BatchFailure
 }
 
 // New returns a Server configured by opts.
@@ -41,7 +47,18 @@ func New(opts ...Option) (*Server, error) {
 	if err := cfg.validate(); err != nil {
 		return nil, err
 	}
-	s := &Server{cfg: cfg, gemini: newGeminiCatalog(cfg.geminiModels, cfg.legacyModels)}
+	var disk *dataDir
+	if cfg.dataDir != "" {
+		var err error
+		if disk, err = openDataDir(cfg.dataDir); err != nil {
+			return nil, err
+		}
+	}
+	st, err := newStore(disk)
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{cfg: cfg, gemini: newGeminiCatalog(cfg.geminiModels, cfg.legacyModels), store: st}
 	if len(cfg.apiKeys) > 0 {
 		s.keys = map[string]bool{}
 		for _, k := range cfg.apiKeys {
@@ -56,6 +73,9 @@ func New(opts ...Option) (*Server, error) {
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.handler.ServeHTTP(w, r)
 }
+
+// now is the server clock's time.
+func (s *Server) now() time.Time { return s.cfg.clock() }
 
 // VectorMode returns the mode the server computes vectors with.
 func (s *Server) VectorMode() fakeembed.Mode { return s.cfg.vectorMode }
@@ -75,19 +95,31 @@ func (s *Server) routes() http.Handler {
 	r.MethodNotAllowedHandler = http.HandlerFunc(notFound)
 
 	r.HandleFunc("/_embedmock/health", s.handleHealth).Methods(http.MethodGet, http.MethodHead)
+	r.HandleFunc("/_embedmock/batch-failures", s.handleBatchFailures).Methods(http.MethodGet, http.MethodPost, http.MethodDelete)
 
 	for _, version := range []string{"v1beta", "v1"} {
-		api := r.PathPrefix("/" + version + "/").Subrouter()
-		api.Use(s.geminiAuth)
-		gemini := func(route string, h func(http.ResponseWriter, *http.Request, geminiCall)) http.HandlerFunc {
-			return func(w http.ResponseWriter, r *http.Request) {
-				h(w, r, geminiCall{apiVersion: version, route: route, modelID: mux.Vars(r)["model"]})
-			}
+		gemini := func(route string, h func(http.ResponseWriter, *http.Request, geminiCall)) http.Handler {
+			return s.geminiAuth(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				vars := mux.Vars(r)
+				h(w, r, geminiCall{apiVersion: version, route: route, modelID: vars["model"], batchID: vars["batch"], fileID: vars["file"]})
+			}))
 		}
-		api.HandleFunc("/models/{model:[^/:]+}:embedContent", gemini("embedContent", s.handleEmbedContent)).Methods(http.MethodPost)
-		api.HandleFunc("/models/{model:[^/:]+}:batchEmbedContents", gemini("batchEmbedContents", s.handleBatchEmbedContents)).Methods(http.MethodPost)
-		api.HandleFunc("/models", gemini("models.list", s.handleListModels)).Methods(http.MethodGet)
-		api.HandleFunc("/models/{model:[^/:]+}", gemini("models.get", s.handleGetModel)).Methods(http.MethodGet)
+		api := r.PathPrefix("/" + version + "/").Subrouter()
+		api.Handle("/models/{model:[^/:]+}:embedContent", gemini("embedContent", s.handleEmbedContent)).Methods(http.MethodPost)
+		api.Handle("/models/{model:[^/:]+}:batchEmbedContents", gemini("batchEmbedContents", s.handleBatchEmbedContents)).Methods(http.MethodPost)
+		api.Handle("/models/{model:[^/:]+}:asyncBatchEmbedContent", gemini("asyncBatchEmbedContent", s.handleAsyncBatchEmbedContent)).Methods(http.MethodPost)
+		api.Handle("/models", gemini("models.list", s.handleListModels)).Methods(http.MethodGet)
+		api.Handle("/models/{model:[^/:]+}", gemini("models.get", s.handleGetModel)).Methods(http.MethodGet)
+		api.Handle("/batches", gemini("batches.list", s.handleListBatches)).Methods(http.MethodGet)
+		api.Handle("/batches/{batch:[^/:]+}", gemini("batches.get", s.handleGetBatch)).Methods(http.MethodGet)
+		api.Handle("/batches/{batch:[^/:]+}:cancel", gemini("batches.cancel", s.handleCancelBatch)).Methods(http.MethodPost)
+		api.Handle("/batches/{batch:[^/:]+}", gemini("batches.delete", s.handleDeleteBatch)).Methods(http.MethodDelete)
+		api.Handle("/files", gemini("files.list", s.handleListFiles)).Methods(http.MethodGet)
+		api.Handle("/files/{file:[^/:]+}", gemini("files.get", s.handleGetFile)).Methods(http.MethodGet)
+		api.Handle("/files/{file:[^/:]+}", gemini("files.delete", s.handleDeleteFile)).Methods(http.MethodDelete)
+		api.Handle("/files/{file:[^/:]+}:download", gemini("files.download", s.handleDownloadFile)).Methods(http.MethodGet)
+		r.Handle("/download/"+version+"/files/{file:[^/:]+}:download", gemini("files.download", s.handleDownloadFile)).Methods(http.MethodGet)
+		r.Handle("/upload/"+version+"/files", gemini("files.upload", s.handleUpload)).Methods(http.MethodPost)
 	}
 	return withCommonHeaders(withRecovery(r))
 }

@@ -38,8 +38,11 @@ type Name string
 
 // The request schemas.
 const (
-	GeminiEmbedContentRequest       Name = "gemini.EmbedContentRequest"
-	GeminiBatchEmbedContentsRequest Name = "gemini.BatchEmbedContentsRequest"
+	GeminiEmbedContentRequest           Name = "gemini.EmbedContentRequest"
+	GeminiBatchEmbedContentsRequest     Name = "gemini.BatchEmbedContentsRequest"
+	GeminiAsyncBatchEmbedContentRequest Name = "gemini.AsyncBatchEmbedContentRequest"
+	GeminiBatchFileLine                 Name = "gemini.BatchFileLine"
+	GeminiCreateFileRequest             Name = "gemini.CreateFileRequest"
 )
 
 // Names returns the names of all request schemas, sorted.

@@ -19,7 +19,8 @@ func decode(t *testing.T, body string) any {
 }
 
 func TestSchemasCompileAndAreListed(t *testing.T) {
-	assert.Equal(t, []Name{GeminiBatchEmbedContentsRequest, GeminiEmbedContentRequest}, Names())
+	assert.Equal(t, []Name{GeminiAsyncBatchEmbedContentRequest, GeminiBatchEmbedContentsRequest, GeminiBatchFileLine,
+		GeminiCreateFileRequest, GeminiEmbedContentRequest}, Names())
 	for _, name := range Names() {
 		doc := Document(name)
 		require.NotNil(t, doc, name)

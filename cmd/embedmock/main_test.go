@@ -5,12 +5,14 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -197,24 +199,59 @@ func TestVersionAndHelp(t *testing.T) {
 	}
 }
 
-// TestBinaryStopsOnSIGTERM builds the real binary and stops it with SIGTERM.
-func TestBinaryStopsOnSIGTERM(t *testing.T) {
+var (
+	buildOnce sync.Once
+	binary    string
+	buildErr  error
+)
+
+// buildBinary builds the embedmock binary once per test run.
+func buildBinary(t *testing.T) string {
+	t.Helper()
 	if testing.Short() {
 		t.Skip("builds the binary")
 	}
-	bin := filepath.Join(t.TempDir(), "embedmock")
-	build := exec.Command("go", "build", "-o", bin, ".")
-	out, err := build.CombinedOutput()
-	require.NoError(t, err, string(out))
+	buildOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "embedmock-test-")
+		if err != nil {
+			buildErr = err
+			return
+		}
+		binary = filepath.Join(dir, "embedmock")
+		out, err := exec.Command("go", "build", "-o", binary, ".").CombinedOutput()
+		if err != nil {
+			buildErr = fmt.Errorf("%v: %s", err, out)
+		}
+	})
+	require.NoError(t, buildErr)
+	return binary
+}
 
-	cmd := exec.Command(bin, "serve", "--addr", "127.0.0.1:0")
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if binary != "" {
+		os.RemoveAll(filepath.Dir(binary))
+	}
+	os.Exit(code)
+}
+
+// startBinary runs the built binary with serve args and returns the
+// process and its base URL.
+func startBinary(t *testing.T, args ...string) (*exec.Cmd, string) {
+	t.Helper()
+	cmd := exec.Command(buildBinary(t), append([]string{"serve", "--addr", "127.0.0.1:0"}, args...)...)
 	stdout, err := cmd.StdoutPipe()
 	require.NoError(t, err)
 	require.NoError(t, cmd.Start())
-	t.Cleanup(func() { cmd.Process.Kill() })
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
 	line, err := bufio.NewReader(stdout).ReadString('\n')
 	require.NoError(t, err)
-	url := strings.TrimPrefix(strings.TrimSpace(line), "embedmock listening on ")
+	return cmd, strings.TrimPrefix(strings.TrimSpace(line), "embedmock listening on ")
+}
+
+// TestBinaryStopsOnSIGTERM runs the real binary and stops it with SIGTERM.
+func TestBinaryStopsOnSIGTERM(t *testing.T) {
+	cmd, url := startBinary(t)
 	status, _ := post(t, url+"/v1beta/models/gemini-embedding-001:embedContent", "k", embedBody)
 	require.Equal(t, 200, status)
 
@@ -227,4 +264,98 @@ func TestBinaryStopsOnSIGTERM(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("no exit within 10s of SIGTERM")
 	}
+}
+
+// request sends a request with the API key and returns status, headers and
+// body.
+func request(t *testing.T, method, url, body string, headers ...string) (int, http.Header, string) {
+	t.Helper()
+	req, err := http.NewRequest(method, url, strings.NewReader(body))
+	require.NoError(t, err)
+	req.Header.Set("X-Goog-Api-Key", "k")
+	for i := 0; i+1 < len(headers); i += 2 {
+		req.Header.Set(headers[i], headers[i+1])
+	}
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	data, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	return resp.StatusCode, resp.Header, string(data)
+}
+
+func batchState(t *testing.T, url, name string) (string, string) {
+	t.Helper()
+	status, _, body := request(t, http.MethodGet, url+"/v1beta/"+name, "")
+	require.Equal(t, 200, status, body)
+	var op struct {
+		Metadata struct {
+			State string `json:"state"`
+		} `json:"metadata"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(body), &op))
+	return op.Metadata.State, body
+}
+
+// TestBinarySurvivesSIGKILL kills the server with SIGKILL while it holds a
+// finished job, pending jobs, a file and an unfinished upload, and checks
+// that a new process on the same data dir loses none of them.
+func TestBinarySurvivesSIGKILL(t *testing.T) {
+	dir := t.TempDir()
+	cmd, url := startBinary(t, "--data-dir", dir, "--batch-delay", "1s")
+
+	status, hdr, _ := request(t, http.MethodPost, url+"/upload/v1beta/files", `{"file":{"name":"files/input"}}`,
+		"X-Goog-Upload-Protocol", "resumable", "X-Goog-Upload-Command", "start")
+	require.Equal(t, 200, status)
+	upload := strings.TrimPrefix(hdr.Get("X-Goog-Upload-URL"), url)
+	line := `{"key":"k1","request":{"content":{"parts":[{"text":"hello"}]}}}` + "\n"
+	status, _, body := request(t, http.MethodPost, url+upload, line, "X-Goog-Upload-Command", "upload, finalize", "X-Goog-Upload-Offset", "0")
+	require.Equal(t, 200, status, body)
+
+	create := func(body string) string {
+		status, _, resp := request(t, http.MethodPost, url+"/v1beta/models/gemini-embedding-001:asyncBatchEmbedContent", body)
+		require.Equal(t, 200, status, resp)
+		var op struct{ Name string }
+		require.NoError(t, json.Unmarshal([]byte(resp), &op))
+		return op.Name
+	}
+	inline := `{"batch":{"inputConfig":{"requests":{"requests":[{"request":{"content":{"parts":[{"text":"a"}]}}}]}}}}`
+	finished := create(inline)
+	time.Sleep(1100 * time.Millisecond)
+	state, finishedBody := batchState(t, url, finished)
+	require.Equal(t, "BATCH_STATE_SUCCEEDED", state)
+	pendingInline := create(inline)
+	pendingFile := create(`{"batch":{"inputConfig":{"fileName":"files/input"}}}`)
+
+	status, hdr, _ = request(t, http.MethodPost, url+"/upload/v1beta/files", `{}`,
+		"X-Goog-Upload-Protocol", "resumable", "X-Goog-Upload-Command", "start")
+	require.Equal(t, 200, status)
+	partial := strings.TrimPrefix(hdr.Get("X-Goog-Upload-URL"), url)
+	status, _, _ = request(t, http.MethodPost, url+partial, "0123456789", "X-Goog-Upload-Command", "upload", "X-Goog-Upload-Offset", "0")
+	require.Equal(t, 200, status)
+
+	require.NoError(t, cmd.Process.Signal(syscall.SIGKILL))
+	cmd.Wait()
+
+	_, url = startBinary(t, "--data-dir", dir, "--batch-delay", "1s")
+	state, body = batchState(t, url, finished)
+	assert.Equal(t, "BATCH_STATE_SUCCEEDED", state)
+	assert.JSONEq(t, finishedBody, body, "the finished job is served as it was")
+	deadline := time.Now().Add(5 * time.Second)
+	for _, name := range []string{pendingInline, pendingFile} {
+		for {
+			state, _ = batchState(t, url, name)
+			if state == "BATCH_STATE_SUCCEEDED" || time.Now().After(deadline) {
+				break
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+		assert.Equal(t, "BATCH_STATE_SUCCEEDED", state, name)
+	}
+	status, _, body = request(t, http.MethodGet, url+"/v1beta/files/input:download?alt=media", "")
+	assert.Equal(t, 200, status)
+	assert.Equal(t, line, body)
+	status, hdr, _ = request(t, http.MethodPost, url+partial, "", "X-Goog-Upload-Command", "query")
+	assert.Equal(t, 200, status)
+	assert.Equal(t, "10", hdr.Get("X-Goog-Upload-Size-Received"))
 }

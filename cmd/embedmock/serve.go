@@ -22,6 +22,12 @@ var serveEnv = []envFlag{
 	{name: "api-key", env: "EMBEDMOCK_API_KEYS", list: true},
 	{name: "max-body", env: "EMBEDMOCK_MAX_BODY"},
 	{name: "shutdown-timeout", env: "EMBEDMOCK_SHUTDOWN_TIMEOUT"},
+	{name: "batch-delay", env: "EMBEDMOCK_BATCH_DELAY"},
+	{name: "batch-ttl", env: "EMBEDMOCK_BATCH_TTL"},
+	{name: "data-dir", env: "EMBEDMOCK_DATA_DIR"},
+	{name: "max-file-size", env: "EMBEDMOCK_MAX_FILE_SIZE"},
+	{name: "max-files", env: "EMBEDMOCK_MAX_FILES"},
+	{name: "max-batches", env: "EMBEDMOCK_MAX_BATCHES"},
 }
 
 // serve runs the fake server until ctx is cancelled (SIGINT or SIGTERM),
@@ -39,6 +45,13 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	maxBody := byteSize(mockserver.DefaultMaxBodyBytes)
 	fs.Var(&maxBody, "max-body", "request body `limit` in bytes; K, M, G suffixes allowed")
 	shutdownTimeout := fs.Duration("shutdown-timeout", 10*time.Second, "how long in-flight requests may take to finish on SIGINT/SIGTERM")
+	batchDelay := fs.Duration("batch-delay", 0, "how long a batch job takes (PENDING for the first half, RUNNING for the second); 0 finishes it by the first poll")
+	batchTTL := fs.Duration("batch-ttl", mockserver.DefaultBatchTTL, "how long a batch job may take before it expires")
+	dataDir := fs.String("data-dir", "", "persist batch jobs, files and uploads in this `directory` (default: memory only)")
+	maxFileSize := byteSize(mockserver.DefaultMaxFileBytes)
+	fs.Var(&maxFileSize, "max-file-size", "largest uploaded file in bytes; K, M, G suffixes allowed")
+	maxFiles := fs.Int("max-files", mockserver.DefaultMaxFiles, "most files stored at once (uploads in progress included)")
+	maxBatches := fs.Int("max-batches", mockserver.DefaultMaxBatches, "most batch jobs stored at once")
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "Usage: embedmock serve [flags]\n\nFlags (environment variable in brackets):\n")
 		fs.VisitAll(func(f *flag.Flag) {
@@ -77,6 +90,12 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		mockserver.WithLegacyModels(*legacy),
 		mockserver.WithAPIKeys(apiKeys...),
 		mockserver.WithMaxBodyBytes(int64(maxBody)),
+		mockserver.WithBatchDelay(*batchDelay),
+		mockserver.WithBatchTTL(*batchTTL),
+		mockserver.WithDataDir(*dataDir),
+		mockserver.WithMaxFileBytes(int64(maxFileSize)),
+		mockserver.WithMaxFiles(*maxFiles),
+		mockserver.WithMaxBatches(*maxBatches),
 	}
 	if *modelsFile != "" {
 		models, err := mockserver.LoadGeminiModelsFile(*modelsFile)
