@@ -32,24 +32,32 @@ var systemParameters = map[string]bool{
 	"uploadType": true, "userIp": true, "$userIp": true,
 }
 
-// geminiAuth checks the API key, from the x-goog-api-key header or else the
-// key query parameter.
+// geminiAuth checks the API key before the Gemini routes.
 func (s *Server) geminiAuth(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		setGoogleHeaders(w.Header())
-		key := r.Header.Get("X-Goog-Api-Key")
-		if key == "" && r.URL.RawQuery != "" {
-			key = r.URL.Query().Get("key")
+		if err := s.geminiKeyError(r); err != nil {
+			writeGoogleError(w, err)
+			return
 		}
-		switch {
-		case key == "":
-			writeGoogleError(w, errMissingAPIKey())
-		case s.keys != nil && !s.keys[key]:
-			writeGoogleError(w, errInvalidAPIKey())
-		default:
-			next.ServeHTTP(w, r)
-		}
+		next.ServeHTTP(w, r)
 	})
+}
+
+// geminiKeyError checks the API key, from the x-goog-api-key header or else
+// the key query parameter.
+func (s *Server) geminiKeyError(r *http.Request) *googleError {
+	key := r.Header.Get("X-Goog-Api-Key")
+	if key == "" && r.URL.RawQuery != "" {
+		key = r.URL.Query().Get("key")
+	}
+	switch {
+	case key == "":
+		return errMissingAPIKey()
+	case s.keys != nil && !s.keys[key]:
+		return errInvalidAPIKey()
+	}
+	return nil
 }
 
 // checkQuery rejects query parameters that are neither system parameters

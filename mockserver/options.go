@@ -3,6 +3,7 @@ package mockserver
 import (
 	"errors"
 	"fmt"
+	"io"
 	"slices"
 	"time"
 
@@ -37,6 +38,17 @@ type config struct {
 	maxFileBytes int64
 	maxFiles     int
 	maxBatches   int
+
+	cassettes     []string
+	missPolicy    MissPolicy
+	upstream      string
+	recordTo      string
+	overwrite     bool
+	proxyAll      bool
+	replayLatency bool
+	redactHeaders []string
+	redactFields  []string
+	logOutput     io.Writer
 }
 
 func defaultConfig() config {
@@ -49,6 +61,8 @@ func defaultConfig() config {
 		maxFileBytes: DefaultMaxFileBytes,
 		maxFiles:     DefaultMaxFiles,
 		maxBatches:   DefaultMaxBatches,
+		upstream:     DefaultUpstream,
+		logOutput:    io.Discard,
 	}
 }
 
@@ -65,6 +79,10 @@ func (c *config) validate() error {
 		return fmt.Errorf("mockserver: batch TTL must be positive, got %v", c.batchTTL)
 	case c.maxFileBytes <= 0 || c.maxFiles <= 0 || c.maxBatches <= 0:
 		return fmt.Errorf("mockserver: file size, file count and batch count limits must be positive")
+	case c.missPolicy == MissRecord && len(c.cassettes) > 0 && c.recordTo == "":
+		return errors.New("mockserver: the record miss policy needs a cassette to record to (WithRecordTo)")
+	case c.logOutput == nil:
+		return errors.New("mockserver: the log output must not be nil")
 	}
 	if err := validateGeminiModels(c.geminiModels); err != nil {
 		return err
@@ -157,4 +175,60 @@ func WithMaxFiles(n int) Option {
 // deleted.
 func WithMaxBatches(n int) Option {
 	return func(c *config) { c.maxBatches = n }
+}
+
+// WithCassettes answers requests from recorded cassettes (go-vcr format):
+// files (the .yaml extension may be left out) or directories of *.yaml
+// files. Requests match by API family, route, model and canonical request;
+// embed requests whose inputs were all recorded are answered from the
+// recorded vectors. What no cassette answers is handled by the miss policy.
+func WithCassettes(paths ...string) Option {
+	return func(c *config) { c.cassettes = slices.Clone(paths) }
+}
+
+// WithMissPolicy sets what happens to requests no cassette answers
+// (default MissError).
+func WithMissPolicy(p MissPolicy) Option {
+	return func(c *config) { c.missPolicy = p }
+}
+
+// WithUpstream sets the API that requests are forwarded to when recording
+// (default DefaultUpstream, the Gemini API).
+func WithUpstream(baseURL string) Option {
+	return func(c *config) { c.upstream = baseURL }
+}
+
+// WithRecordTo sets the cassette that recorded interactions are appended to
+// (with MissRecord or WithProxy). With overwrite, an existing cassette is
+// replaced instead.
+func WithRecordTo(path string, overwrite bool) Option {
+	return func(c *config) { c.recordTo, c.overwrite = path, overwrite }
+}
+
+// WithProxy makes the server a recording proxy: every request is forwarded
+// to the upstream, answered with the upstream's response and recorded to
+// the WithRecordTo cassette. The fake is not used.
+func WithProxy() Option {
+	return func(c *config) { c.proxyAll = true }
+}
+
+// WithReplayLatency makes replays wait as long as the recorded request took.
+func WithReplayLatency(enabled bool) Option {
+	return func(c *config) { c.replayLatency = enabled }
+}
+
+// WithRedaction adds header names and JSON field names whose values are
+// replaced by REDACTED in recorded interactions, beyond the credentials
+// that are always redacted.
+func WithRedaction(headers, fields []string) Option {
+	return func(c *config) {
+		c.redactHeaders = append(c.redactHeaders, headers...)
+		c.redactFields = append(c.redactFields, fields...)
+	}
+}
+
+// WithLogOutput sets where the server reports problems that it cannot
+// answer with (such as a failed cassette write); default: discarded.
+func WithLogOutput(w io.Writer) Option {
+	return func(c *config) { c.logOutput = w }
 }

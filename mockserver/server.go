@@ -32,6 +32,7 @@ type Server struct {
 	gemini  *geminiCatalog
 	keys    map[string]bool // accepted API keys; nil accepts any non-empty key
 	store   *store
+	rec     *recordingState
 	handler http.Handler
 
 	adminMu       sync.Mutex
@@ -64,6 +65,9 @@ func New(opts ...Option) (*Server, error) {
 		for _, k := range cfg.apiKeys {
 			s.keys[k] = true
 		}
+	}
+	if err := s.setUpRecording(); err != nil {
+		return nil, err
 	}
 	s.handler = s.routes()
 	return s, nil
@@ -121,7 +125,14 @@ func (s *Server) routes() http.Handler {
 		r.Handle("/download/"+version+"/files/{file:[^/:]+}:download", gemini("files.download", s.handleDownloadFile)).Methods(http.MethodGet)
 		r.Handle("/upload/"+version+"/files", gemini("files.upload", s.handleUpload)).Methods(http.MethodPost)
 	}
-	return withCommonHeaders(withRecovery(r))
+	var root http.Handler = r
+	switch {
+	case s.cfg.proxyAll:
+		root = http.HandlerFunc(s.handleProxy)
+	case s.rec.library != nil:
+		root = s.withReplay(r)
+	}
+	return withCommonHeaders(withRecovery(root))
 }
 
 // withCommonHeaders marks every response as served by the fake.

@@ -31,7 +31,8 @@ const APIKey = "embedmock-test-key"
 // Server is an embedmock server running in the test process.
 type Server struct {
 	*mockserver.Server
-	http *httptest.Server
+	http   *httptest.Server
+	apiKey string // the key the clients made by Server send
 }
 
 // New starts a server for the duration of the test; it is closed by
@@ -53,11 +54,15 @@ func Start(opts ...mockserver.Option) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Server{Server: ms, http: httptest.NewServer(ms)}, nil
+	return &Server{Server: ms, http: httptest.NewServer(ms), apiKey: APIKey}, nil
 }
 
-// Close stops the server and closes its connections.
-func (s *Server) Close() { s.http.Close() }
+// Close stops the server, closes its connections and the cassette it
+// records to, if any.
+func (s *Server) Close() {
+	s.http.Close()
+	s.Server.Close()
+}
 
 // URL returns the server's base URL (http://127.0.0.1:port), the value to
 // give an SDK as its base URL.
@@ -87,10 +92,10 @@ func (t handlerTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 
 // GenAIConfig returns a configuration for google.golang.org/genai that sends
 // every request to this server over its in-process HTTP client, with
-// APIKey as the key.
+// APIKey as the key (the real key when recording a cassette).
 func (s *Server) GenAIConfig() *genai.ClientConfig {
 	return &genai.ClientConfig{
-		APIKey:      APIKey,
+		APIKey:      s.apiKey,
 		Backend:     genai.BackendGeminiAPI,
 		HTTPClient:  s.HTTPClient(),
 		HTTPOptions: genai.HTTPOptions{BaseURL: s.URL()},

@@ -2,8 +2,11 @@
 //
 // Usage:
 //
-//	embedmock serve [flags]   run the fake server (see embedmock serve -h)
-//	embedmock version         print the version
+//	embedmock serve [flags]             run the fake server (see embedmock serve -h)
+//	embedmock record [flags]            record real API traffic into a cassette
+//	embedmock replay --cassette PATH    answer from recorded cassettes
+//	embedmock cassette check PATH...    look for credentials left in cassettes
+//	embedmock version                   print the version
 //
 // Every flag has an EMBEDMOCK_* environment variable equivalent; a flag given
 // on the command line wins over the environment. The command only maps flags
@@ -33,9 +36,12 @@ func main() {
 const usage = `embedmock: a fake embedding API server for tests
 
 Usage:
-  embedmock serve [flags]   run the fake server (embedmock serve -h lists the flags)
-  embedmock version         print the version
-  embedmock help            print this help
+  embedmock serve [flags]             run the fake server (embedmock serve -h lists the flags)
+  embedmock record [flags]            proxy to the real API and record every interaction into a cassette
+  embedmock replay --cassette PATH    answer from recorded cassettes (misses are errors unless --on-miss)
+  embedmock cassette check PATH...    fail if a cassette holds something that looks like a credential
+  embedmock version                   print the version
+  embedmock help                      print this help
 `
 
 // run executes one command and returns the process exit code.
@@ -45,8 +51,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	switch args[0] {
-	case "serve":
-		return serve(ctx, args[1:], stdout, stderr)
+	case "serve", "replay":
+		return serve(ctx, args[0], args[1:], stdout, stderr)
+	case "record":
+		return record(ctx, args[1:], stdout, stderr)
+	case "cassette":
+		return cassetteCommand(args[1:], stdout, stderr)
 	case "version":
 		fmt.Fprintf(stdout, "embedmock %s (vectors %s, %s)\n", mockserver.Version, fakeembed.Version, runtime.Version())
 		return 0

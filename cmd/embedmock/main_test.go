@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -19,6 +20,9 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"gopkg.in/dnaeon/go-vcr.v3/cassette"
+
+	"github.com/embedmock/embedmock/mockserver"
 )
 
 // startServe runs `embedmock serve args...` in the background and returns
@@ -239,7 +243,10 @@ func TestMain(m *testing.M) {
 // process and its base URL.
 func startBinary(t *testing.T, args ...string) (*exec.Cmd, string) {
 	t.Helper()
-	cmd := exec.Command(buildBinary(t), append([]string{"serve", "--addr", "127.0.0.1:0"}, args...)...)
+	if len(args) == 0 || strings.HasPrefix(args[0], "-") {
+		args = append([]string{"serve"}, args...)
+	}
+	cmd := exec.Command(buildBinary(t), append(append([]string{args[0]}, "--addr", "127.0.0.1:0"), args[1:]...)...)
 	stdout, err := cmd.StdoutPipe()
 	require.NoError(t, err)
 	require.NoError(t, cmd.Start())
@@ -358,4 +365,73 @@ func TestBinarySurvivesSIGKILL(t *testing.T) {
 	status, hdr, _ = request(t, http.MethodPost, url+partial, "", "X-Goog-Upload-Command", "query")
 	assert.Equal(t, 200, status)
 	assert.Equal(t, "10", hdr.Get("X-Goog-Upload-Size-Received"))
+}
+
+// TestRecordSurvivesSIGKILL records N requests through the real binary,
+// kills it with SIGKILL and loads the cassette with plain go-vcr.
+func TestRecordSurvivesSIGKILL(t *testing.T) {
+	fake, err := mockserver.New()
+	require.NoError(t, err)
+	upstream := httptest.NewServer(fake)
+	t.Cleanup(upstream.Close)
+	path := filepath.Join(t.TempDir(), "killed")
+	cmd, url := startBinary(t, "record", "--upstream", upstream.URL, "--cassette", path)
+	const n = 7
+	for i := range n {
+		status, _, body := request(t, http.MethodPost, url+"/v1beta/models/gemini-embedding-001:embedContent",
+			fmt.Sprintf(`{"content":{"parts":[{"text":"request %d"}]}}`, i))
+		require.Equal(t, 200, status, body)
+	}
+	require.NoError(t, cmd.Process.Signal(syscall.SIGKILL))
+	cmd.Wait()
+	c, err := cassette.Load(path)
+	require.NoError(t, err)
+	require.Len(t, c.Interactions, n)
+	for i, in := range c.Interactions {
+		assert.Contains(t, in.Request.Body, fmt.Sprintf("request %d", i))
+		assert.Equal(t, "REDACTED", in.Request.Headers.Get("X-Goog-Api-Key"))
+	}
+
+	// The cassette replays with `embedmock replay`.
+	_, replayURL := startBinary(t, "replay", "--cassette", path)
+	status, hdr, body := request(t, http.MethodPost, replayURL+"/v1beta/models/gemini-embedding-001:embedContent", `{"content":{"parts":[{"text":"request 3"}]}}`)
+	assert.Equal(t, 200, status, body)
+	assert.Equal(t, "cassette", hdr.Get("X-Embedmock-Source"))
+	status, _, body = request(t, http.MethodPost, replayURL+"/v1beta/models/gemini-embedding-001:embedContent", `{"content":{"parts":[{"text":"request 33"}]}}`)
+	assert.Equal(t, 400, status)
+	assert.Contains(t, body, "no recorded interaction matches")
+}
+
+func TestCassetteCheck(t *testing.T) {
+	dir := t.TempDir()
+	clean := filepath.Join(dir, "clean.yaml")
+	require.NoError(t, os.WriteFile(clean, []byte("version: 2\ninteractions:\n- id: 0\n  request:\n    headers:\n      X-Goog-Api-Key:\n        - REDACTED\n"), 0o644))
+	var stdout, stderr bytes.Buffer
+	require.Equal(t, 0, run(context.Background(), []string{"cassette", "check", dir}, &stdout, &stderr), stderr.String())
+	assert.Contains(t, stdout.String(), "1 file(s) clean")
+
+	leaky := filepath.Join(dir, "sub", "leaky.yaml")
+	require.NoError(t, os.MkdirAll(filepath.Dir(leaky), 0o755))
+	require.NoError(t, os.WriteFile(leaky, []byte("version: 2\ninteractions:\n- id: 0\n  request:\n    url: https://x/v1beta/models?key=AIzaSyA1234567890abcdefghijklmnopqrstuv\n"), 0o644))
+	stdout.Reset()
+	stderr.Reset()
+	assert.Equal(t, 1, run(context.Background(), []string{"cassette", "check", clean, dir}, &stdout, &stderr))
+	assert.Contains(t, stdout.String(), leaky+":5: looks like a Google API key (AIzaSyA1…)")
+	assert.NotContains(t, stdout.String(), "1234567890abcdef", "the secret itself is not printed")
+
+	assert.Equal(t, 2, run(context.Background(), []string{"cassette"}, &stdout, &stderr))
+	assert.Equal(t, 2, run(context.Background(), []string{"cassette", "check"}, &stdout, &stderr))
+	assert.Equal(t, 2, run(context.Background(), []string{"cassette", "check", filepath.Join(dir, "missing")}, &stdout, &stderr))
+}
+
+func TestReplayNeedsACassette(t *testing.T) {
+	var stderr bytes.Buffer
+	assert.Equal(t, 2, run(context.Background(), []string{"replay"}, io.Discard, &stderr))
+	assert.Contains(t, stderr.String(), "--cassette is required")
+	stderr.Reset()
+	assert.Equal(t, 2, run(context.Background(), []string{"record"}, io.Discard, &stderr))
+	assert.Contains(t, stderr.String(), "--cassette is required")
+	stderr.Reset()
+	assert.Equal(t, 2, run(context.Background(), []string{"serve", "--cassette", t.TempDir(), "--on-miss", "sometimes"}, io.Discard, &stderr))
+	assert.Contains(t, stderr.String(), "unknown miss policy")
 }

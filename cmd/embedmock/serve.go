@@ -8,116 +8,251 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/embedmock/embedmock/fakeembed"
 	"github.com/embedmock/embedmock/mockserver"
 )
 
-var serveEnv = []envFlag{
-	{name: "addr", env: "EMBEDMOCK_ADDR"},
-	{name: "vectors", env: "EMBEDMOCK_VECTORS"},
-	{name: "models", env: "EMBEDMOCK_MODELS"},
-	{name: "legacy-models", env: "EMBEDMOCK_LEGACY_MODELS"},
-	{name: "api-key", env: "EMBEDMOCK_API_KEYS", list: true},
-	{name: "max-body", env: "EMBEDMOCK_MAX_BODY"},
-	{name: "shutdown-timeout", env: "EMBEDMOCK_SHUTDOWN_TIMEOUT"},
-	{name: "batch-delay", env: "EMBEDMOCK_BATCH_DELAY"},
-	{name: "batch-ttl", env: "EMBEDMOCK_BATCH_TTL"},
-	{name: "data-dir", env: "EMBEDMOCK_DATA_DIR"},
-	{name: "max-file-size", env: "EMBEDMOCK_MAX_FILE_SIZE"},
-	{name: "max-files", env: "EMBEDMOCK_MAX_FILES"},
-	{name: "max-batches", env: "EMBEDMOCK_MAX_BATCHES"},
+// command is a subcommand's flag set and the environment variables of its
+// flags.
+type command struct {
+	fs  *flag.FlagSet
+	env []envFlag
 }
 
-// serve runs the fake server until ctx is cancelled (SIGINT or SIGTERM),
-// then shuts down gracefully: in-flight requests finish, new connections are
-// refused.
-func serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("embedmock serve", flag.ContinueOnError)
+func newCommand(name string, stderr io.Writer) *command {
+	fs := flag.NewFlagSet("embedmock "+name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	addr := fs.String("addr", "127.0.0.1:8080", "`host:port` to listen on; port 0 picks a free port")
-	vectors := fs.String("vectors", "lexical", "vector `mode`: lexical (shared words give similar vectors) or hash")
-	modelsFile := fs.String("models", "", "replace the Gemini model catalog with the JSON `file` (format of the built-in catalog)")
-	legacy := fs.Bool("legacy-models", false, "also serve the legacy models text-embedding-004 and embedding-001")
-	var apiKeys stringList
-	fs.Var(&apiKeys, "api-key", "accept only this API `key` (repeatable); by default any non-empty key is accepted")
-	maxBody := byteSize(mockserver.DefaultMaxBodyBytes)
-	fs.Var(&maxBody, "max-body", "request body `limit` in bytes; K, M, G suffixes allowed")
-	shutdownTimeout := fs.Duration("shutdown-timeout", 10*time.Second, "how long in-flight requests may take to finish on SIGINT/SIGTERM")
-	batchDelay := fs.Duration("batch-delay", 0, "how long a batch job takes (PENDING for the first half, RUNNING for the second); 0 finishes it by the first poll")
-	batchTTL := fs.Duration("batch-ttl", mockserver.DefaultBatchTTL, "how long a batch job may take before it expires")
-	dataDir := fs.String("data-dir", "", "persist batch jobs, files and uploads in this `directory` (default: memory only)")
-	maxFileSize := byteSize(mockserver.DefaultMaxFileBytes)
-	fs.Var(&maxFileSize, "max-file-size", "largest uploaded file in bytes; K, M, G suffixes allowed")
-	maxFiles := fs.Int("max-files", mockserver.DefaultMaxFiles, "most files stored at once (uploads in progress included)")
-	maxBatches := fs.Int("max-batches", mockserver.DefaultMaxBatches, "most batch jobs stored at once")
+	c := &command{fs: fs}
 	fs.Usage = func() {
-		fmt.Fprintf(stderr, "Usage: embedmock serve [flags]\n\nFlags (environment variable in brackets):\n")
+		fmt.Fprintf(stderr, "Usage: embedmock %s [flags]\n\nFlags (environment variable in brackets):\n", name)
 		fs.VisitAll(func(f *flag.Flag) {
-			name, text := flag.UnquoteUsage(f)
-			env := ""
-			for _, ef := range serveEnv {
-				if ef.name == f.Name {
-					env = ef.env
-				}
-			}
-			fmt.Fprintf(stderr, "  --%s %s\n    \t%s (default %q) [%s]\n", f.Name, name, text, f.DefValue, env)
+			argName, text := flag.UnquoteUsage(f)
+			fmt.Fprintf(stderr, "  --%s %s\n    \t%s (default %q) [%s]\n", f.Name, argName, text, f.DefValue, c.envName(f.Name))
 		})
 	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
+	return c
+}
+
+func (c *command) envName(flagName string) string {
+	for _, ef := range c.env {
+		if ef.name == flagName {
+			return ef.env
 		}
-		return 2
 	}
-	if fs.NArg() > 0 {
-		fmt.Fprintf(stderr, "embedmock serve: unexpected argument %q\n", fs.Arg(0))
-		return 2
+	return ""
+}
+
+// bind registers the environment variable of a flag defined on c.fs.
+func (c *command) bind(flagName, env string, list bool) {
+	c.env = append(c.env, envFlag{name: flagName, env: env, list: list})
+}
+
+// parse reads the command line, then the environment for flags not given.
+// It returns false (with the exit code) when the command should stop.
+func (c *command) parse(args []string, stderr io.Writer) (int, bool) {
+	if err := c.fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0, false
+		}
+		return 2, false
 	}
-	if err := applyEnv(fs, serveEnv, lookupEnv); err != nil {
-		fmt.Fprintf(stderr, "embedmock serve: %v\n", err)
+	if c.fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "%s: unexpected argument %q\n", c.fs.Name(), c.fs.Arg(0))
+		return 2, false
+	}
+	if err := applyEnv(c.fs, c.env, lookupEnv); err != nil {
+		fmt.Fprintf(stderr, "%s: %v\n", c.fs.Name(), err)
+		return 2, false
+	}
+	return 0, true
+}
+
+// listenFlags are the flags of every command that runs a server.
+type listenFlags struct {
+	addr            *string
+	maxBody         byteSize
+	maxFileSize     byteSize
+	shutdownTimeout *time.Duration
+	redactHeaders   stringList
+	redactFields    stringList
+}
+
+func (c *command) listenFlags() *listenFlags {
+	l := &listenFlags{maxBody: mockserver.DefaultMaxBodyBytes, maxFileSize: mockserver.DefaultMaxFileBytes}
+	l.addr = c.fs.String("addr", "127.0.0.1:8080", "`host:port` to listen on; port 0 picks a free port")
+	c.fs.Var(&l.maxBody, "max-body", "request body `limit` in bytes; K, M, G suffixes allowed")
+	c.fs.Var(&l.maxFileSize, "max-file-size", "largest uploaded file in bytes; K, M, G suffixes allowed")
+	l.shutdownTimeout = c.fs.Duration("shutdown-timeout", 10*time.Second, "how long in-flight requests may take to finish on SIGINT/SIGTERM")
+	c.fs.Var(&l.redactHeaders, "redact-header", "also redact this header's values in recorded interactions (repeatable)")
+	c.fs.Var(&l.redactFields, "redact-field", "also redact this JSON field's values in recorded interactions (repeatable)")
+	c.bind("addr", "EMBEDMOCK_ADDR", false)
+	c.bind("max-body", "EMBEDMOCK_MAX_BODY", false)
+	c.bind("max-file-size", "EMBEDMOCK_MAX_FILE_SIZE", false)
+	c.bind("shutdown-timeout", "EMBEDMOCK_SHUTDOWN_TIMEOUT", false)
+	c.bind("redact-header", "EMBEDMOCK_REDACT_HEADERS", true)
+	c.bind("redact-field", "EMBEDMOCK_REDACT_FIELDS", true)
+	return l
+}
+
+func (l *listenFlags) options() []mockserver.Option {
+	return []mockserver.Option{
+		mockserver.WithMaxBodyBytes(int64(l.maxBody)),
+		mockserver.WithMaxFileBytes(int64(l.maxFileSize)),
+		mockserver.WithRedaction(l.redactHeaders, l.redactFields),
+	}
+}
+
+// serve runs the fake server (`embedmock serve`), or the replaying server
+// (`embedmock replay`: cassettes required, misses are errors by default).
+func serve(ctx context.Context, name string, args []string, stdout, stderr io.Writer) int {
+	replay := name == "replay"
+	c := newCommand(name, stderr)
+	listen := c.listenFlags()
+	vectors := c.fs.String("vectors", "lexical", "vector `mode`: lexical (shared words give similar vectors) or hash")
+	modelsFile := c.fs.String("models", "", "replace the Gemini model catalog with the JSON `file` (format of the built-in catalog)")
+	legacy := c.fs.Bool("legacy-models", false, "also serve the legacy models text-embedding-004 and embedding-001")
+	var apiKeys stringList
+	c.fs.Var(&apiKeys, "api-key", "accept only this API `key` (repeatable); by default any non-empty key is accepted")
+	batchDelay := c.fs.Duration("batch-delay", 0, "how long a batch job takes (PENDING for the first half, RUNNING for the second); 0 finishes it by the first poll")
+	batchTTL := c.fs.Duration("batch-ttl", mockserver.DefaultBatchTTL, "how long a batch job may take before it expires")
+	dataDir := c.fs.String("data-dir", "", "persist batch jobs, files and uploads in this `directory` (default: memory only)")
+	maxFiles := c.fs.Int("max-files", mockserver.DefaultMaxFiles, "most files stored at once (uploads in progress included)")
+	maxBatches := c.fs.Int("max-batches", mockserver.DefaultMaxBatches, "most batch jobs stored at once")
+	var cassettes stringList
+	c.fs.Var(&cassettes, "cassette", "answer from this cassette `file or directory` (repeatable)")
+	defaultMiss := "fake"
+	if replay {
+		defaultMiss = "error"
+	}
+	onMiss := c.fs.String("on-miss", defaultMiss, "what a request no cassette answers gets: error, fake or record")
+	upstream := c.fs.String("upstream", mockserver.DefaultUpstream, "`URL` of the API that --on-miss record forwards to")
+	recordTo := c.fs.String("record-to", "", "cassette `file` that --on-miss record appends to (default: the --cassette file, or recorded.yaml in the --cassette directory)")
+	replayLatency := c.fs.Bool("replay-latency", false, "replay each answer after its recorded latency")
+	for flagName, env := range map[string]string{
+		"vectors": "EMBEDMOCK_VECTORS", "models": "EMBEDMOCK_MODELS", "legacy-models": "EMBEDMOCK_LEGACY_MODELS",
+		"batch-delay": "EMBEDMOCK_BATCH_DELAY", "batch-ttl": "EMBEDMOCK_BATCH_TTL", "data-dir": "EMBEDMOCK_DATA_DIR",
+		"max-files": "EMBEDMOCK_MAX_FILES", "max-batches": "EMBEDMOCK_MAX_BATCHES", "on-miss": "EMBEDMOCK_ON_MISS",
+		"upstream": "EMBEDMOCK_UPSTREAM", "record-to": "EMBEDMOCK_RECORD_TO", "replay-latency": "EMBEDMOCK_REPLAY_LATENCY",
+	} {
+		c.bind(flagName, env, false)
+	}
+	c.bind("api-key", "EMBEDMOCK_API_KEYS", true)
+	c.bind("cassette", "EMBEDMOCK_CASSETTES", true)
+	if code, ok := c.parse(args, stderr); !ok {
+		return code
+	}
+	fail := func(format string, a ...any) int {
+		fmt.Fprintf(stderr, c.fs.Name()+": "+format+"\n", a...)
 		return 2
 	}
 
 	mode, err := fakeembed.ParseMode(*vectors)
 	if err != nil {
-		fmt.Fprintf(stderr, "embedmock serve: --vectors: %v\n", err)
-		return 2
+		return fail("--vectors: %v", err)
 	}
-	opts := []mockserver.Option{
+	miss, err := mockserver.ParseMissPolicy(*onMiss)
+	if err != nil {
+		return fail("--on-miss: %v", err)
+	}
+	if replay && len(cassettes) == 0 {
+		return fail("--cassette is required")
+	}
+	opts := append(listen.options(),
 		mockserver.WithVectorMode(mode),
 		mockserver.WithLegacyModels(*legacy),
 		mockserver.WithAPIKeys(apiKeys...),
-		mockserver.WithMaxBodyBytes(int64(maxBody)),
 		mockserver.WithBatchDelay(*batchDelay),
 		mockserver.WithBatchTTL(*batchTTL),
 		mockserver.WithDataDir(*dataDir),
-		mockserver.WithMaxFileBytes(int64(maxFileSize)),
 		mockserver.WithMaxFiles(*maxFiles),
 		mockserver.WithMaxBatches(*maxBatches),
-	}
+		mockserver.WithLogOutput(stderr),
+	)
 	if *modelsFile != "" {
 		models, err := mockserver.LoadGeminiModelsFile(*modelsFile)
 		if err != nil {
-			fmt.Fprintf(stderr, "embedmock serve: --models: %v\n", err)
-			return 2
+			return fail("--models: %v", err)
 		}
 		opts = append(opts, mockserver.WithGeminiModels(models))
 	}
+	if len(cassettes) > 0 {
+		opts = append(opts, mockserver.WithCassettes(cassettes...), mockserver.WithMissPolicy(miss),
+			mockserver.WithUpstream(*upstream), mockserver.WithReplayLatency(*replayLatency))
+		if miss == mockserver.MissRecord {
+			target := *recordTo
+			if target == "" {
+				target = defaultRecordTarget(cassettes)
+			}
+			if target == "" {
+				return fail("--on-miss record with several cassettes needs --record-to")
+			}
+			opts = append(opts, mockserver.WithRecordTo(target, false))
+		}
+	}
 	srv, err := mockserver.New(opts...)
 	if err != nil {
-		fmt.Fprintf(stderr, "embedmock serve: %v\n", err)
+		return fail("%v", err)
+	}
+	defer srv.Close()
+	return runServer(ctx, c.fs.Name(), srv, *listen.addr, *listen.shutdownTimeout, stdout, stderr)
+}
+
+// defaultRecordTarget is where --on-miss record appends when --record-to
+// is not given: the one cassette file, or recorded.yaml in the one
+// cassette directory.
+func defaultRecordTarget(cassettes []string) string {
+	if len(cassettes) != 1 {
+		return ""
+	}
+	if info, err := os.Stat(cassettes[0]); err == nil && info.IsDir() {
+		return filepath.Join(cassettes[0], "recorded.yaml")
+	}
+	return cassettes[0]
+}
+
+// record runs the recording proxy (`embedmock record`).
+func record(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	c := newCommand("record", stderr)
+	listen := c.listenFlags()
+	upstream := c.fs.String("upstream", mockserver.DefaultUpstream, "`URL` of the API to forward to and record")
+	cassette := c.fs.String("cassette", "", "cassette `file` to record to (.yaml is added if missing); existing interactions are kept")
+	overwrite := c.fs.Bool("overwrite", false, "start the cassette afresh instead of appending")
+	c.bind("upstream", "EMBEDMOCK_UPSTREAM", false)
+	c.bind("cassette", "EMBEDMOCK_CASSETTE", false)
+	c.bind("overwrite", "EMBEDMOCK_OVERWRITE", false)
+	if code, ok := c.parse(args, stderr); !ok {
+		return code
+	}
+	if *cassette == "" {
+		fmt.Fprintln(stderr, "embedmock record: --cassette is required")
 		return 2
 	}
-
-	ln, err := net.Listen("tcp", *addr)
+	opts := append(listen.options(), mockserver.WithProxy(), mockserver.WithUpstream(*upstream),
+		mockserver.WithRecordTo(*cassette, *overwrite), mockserver.WithLogOutput(stderr))
+	srv, err := mockserver.New(opts...)
 	if err != nil {
-		fmt.Fprintf(stderr, "embedmock serve: %v\n", err)
+		fmt.Fprintf(stderr, "embedmock record: %v\n", err)
+		return 2
+	}
+	defer srv.Close()
+	return runServer(ctx, "embedmock record", srv, *listen.addr, *listen.shutdownTimeout, stdout, stderr)
+}
+
+// runServer serves h on addr until ctx is cancelled (SIGINT or SIGTERM),
+// then shuts down gracefully: in-flight requests finish, new connections
+// are refused.
+func runServer(ctx context.Context, name string, h http.Handler, addr string, shutdownTimeout time.Duration, stdout, stderr io.Writer) int {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		fmt.Fprintf(stderr, "%s: %v\n", name, err)
 		return 1
 	}
 	httpServer := &http.Server{
-		Handler:           srv,
+		Handler:           h,
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 		MaxHeaderBytes:    1 << 20,
@@ -128,14 +263,14 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 
 	select {
 	case err := <-served:
-		fmt.Fprintf(stderr, "embedmock serve: %v\n", err)
+		fmt.Fprintf(stderr, "%s: %v\n", name, err)
 		return 1
 	case <-ctx.Done():
 	}
-	shutdownCtx, cancel := context.WithTimeout(context.Background(), *shutdownTimeout)
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
 	defer cancel()
 	if err := httpServer.Shutdown(shutdownCtx); err != nil {
-		fmt.Fprintf(stderr, "embedmock serve: shutdown: %v\n", err)
+		fmt.Fprintf(stderr, "%s: shutdown: %v\n", name, err)
 		return 1
 	}
 	return 0

@@ -1,0 +1,322 @@
+package recording
+
+import (
+	"fmt"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"gopkg.in/dnaeon/go-vcr.v3/cassette"
+)
+
+func mustURL(t *testing.T, s string) *url.URL {
+	t.Helper()
+	u, err := url.Parse(s)
+	require.NoError(t, err)
+	return u
+}
+
+func TestKeysIgnoreWhatDoesNotChangeTheAnswer(t *testing.T) {
+	base := KeyOf("POST", mustURL(t, "http://h/v1beta/models/gemini-embedding-001:batchEmbedContents"),
+		[]byte(`{"requests":[{"model":"models/gemini-embedding-001","content":{"parts":[{"text":"hi"}],"role":"user"},"taskType":"RETRIEVAL_QUERY","outputDimensionality":256}]}`))
+	assert.Equal(t, "gemini", base.Family)
+	assert.Equal(t, "batchEmbedContents", base.Route)
+	assert.Equal(t, "gemini-embedding-001", base.Model)
+	same := map[string]struct{ url, body string }{
+		"key in the query":        {"http://other/v1beta/models/gemini-embedding-001:batchEmbedContents?key=AIzaSecret", `{"requests":[{"model":"models/gemini-embedding-001","content":{"parts":[{"text":"hi"}],"role":"user"},"taskType":"RETRIEVAL_QUERY","outputDimensionality":256}]}`},
+		"v1 instead of v1beta":    {"http://h/v1/models/gemini-embedding-001:batchEmbedContents", `{"requests":[{"model":"models/gemini-embedding-001","content":{"parts":[{"text":"hi"}],"role":"user"},"taskType":"RETRIEVAL_QUERY","outputDimensionality":256}]}`},
+		"key order, spacing":      {"http://h/v1beta/models/gemini-embedding-001:batchEmbedContents", `{ "requests": [ { "outputDimensionality": 256, "taskType": "RETRIEVAL_QUERY", "content": {"role":"user", "parts":[{"text":"hi"}]}, "model":"models/gemini-embedding-001" } ] }`},
+		"snake_case":              {"http://h/v1beta/models/gemini-embedding-001:batchEmbedContents", `{"requests":[{"model":"models/gemini-embedding-001","content":{"parts":[{"text":"hi"}],"role":"user"},"task_type":"RETRIEVAL_QUERY","output_dimensionality":256}]}`},
+		"enum number, string int": {"http://h/v1beta/models/gemini-embedding-001:batchEmbedContents", `{"requests":[{"model":"models/gemini-embedding-001","content":{"parts":[{"text":"hi"}],"role":"user"},"taskType":1,"outputDimensionality":"256"}]}`},
+		"nulls":                   {"http://h/v1beta/models/gemini-embedding-001:batchEmbedContents", `{"requests":[{"model":"models/gemini-embedding-001","content":{"parts":[{"text":"hi"}],"role":"user"},"taskType":"RETRIEVAL_QUERY","outputDimensionality":256,"title":null}]}`},
+	}
+	for name, r := range same {
+		assert.Equal(t, base, KeyOf("POST", mustURL(t, r.url), []byte(r.body)), name)
+	}
+	different := map[string]string{
+		"text":  `{"requests":[{"model":"models/gemini-embedding-001","content":{"parts":[{"text":"hi!"}],"role":"user"},"taskType":"RETRIEVAL_QUERY","outputDimensionality":256}]}`,
+		"task":  `{"requests":[{"model":"models/gemini-embedding-001","content":{"parts":[{"text":"hi"}],"role":"user"},"taskType":"RETRIEVAL_DOCUMENT","outputDimensionality":256}]}`,
+		"dims":  `{"requests":[{"model":"models/gemini-embedding-001","content":{"parts":[{"text":"hi"}],"role":"user"},"taskType":"RETRIEVAL_QUERY","outputDimensionality":128}]}`,
+		"empty": ``,
+	}
+	for name, body := range different {
+		k := KeyOf("POST", mustURL(t, "http://h/v1beta/models/gemini-embedding-001:batchEmbedContents"), []byte(body))
+		assert.NotEqual(t, base, k, name)
+	}
+}
+
+func TestRouteKinds(t *testing.T) {
+	tests := map[string][3]string{
+		"POST /v1/embeddings":                          {"openai", "embeddings", ""},
+		"POST /openai/deployments/dep/embeddings":      {"openai", "embeddings", "dep"},
+		"GET /v1beta/models":                           {"gemini", "models.list", ""},
+		"GET /v1beta/models/gemini-embedding-001":      {"gemini", "models.get", "gemini-embedding-001"},
+		"POST /v1/models/m:embedContent":               {"gemini", "embedContent", "m"},
+		"POST /v1beta/models/m:asyncBatchEmbedContent": {"gemini", "asyncBatchEmbedContent", "m"},
+		"GET /v1beta/batches":                          {"gemini", "batches.list", ""},
+		"GET /v1beta/batches/abc":                      {"gemini", "batches.get", ""},
+		"POST /v1beta/batches/abc:cancel":              {"gemini", "batches.cancel", ""},
+		"DELETE /v1beta/batches/abc":                   {"gemini", "batches.delete", ""},
+		"POST /upload/v1beta/files":                    {"gemini", "files.upload", ""},
+		"GET /v1beta/files/x:download":                 {"gemini", "files.download", ""},
+		"GET /download/v1beta/files/x:download":        {"gemini", "files.download", ""},
+		"GET /api/embeddings":                          {"http", "GET /api/embeddings", ""},
+	}
+	for req, want := range tests {
+		method, path, _ := strings.Cut(req, " ")
+		k := KeyOf(method, mustURL(t, "http://h"+path), nil)
+		assert.Equal(t, want, [3]string{k.Family, k.Route, k.Model}, req)
+	}
+	// A body that is not JSON is matched by its bytes.
+	a := KeyOf("POST", mustURL(t, "http://h/upload/v1beta/files?upload_id=1"), []byte("\x00\x01binary"))
+	b := KeyOf("POST", mustURL(t, "http://h/upload/v1beta/files?upload_id=1"), []byte("\x00\x01binarz"))
+	assert.NotEqual(t, a, b)
+	assert.Contains(t, a.Request, "bytes:8:")
+}
+
+func interaction(method, rawURL, reqBody string, status int, respBody string) *cassette.Interaction {
+	return &cassette.Interaction{
+		Request:  cassette.Request{Method: method, URL: rawURL, Body: reqBody, Headers: http.Header{}},
+		Response: cassette.Response{Code: status, Body: respBody, Headers: http.Header{"Content-Type": {"application/json"}}},
+	}
+}
+
+func TestWriterAppendsLoadableCassettes(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "sub", "tape")
+	w, err := OpenWriter(path, false)
+	require.NoError(t, err)
+	assert.Equal(t, path+".yaml", w.Path())
+
+	c, err := cassette.Load(path)
+	require.NoError(t, err, "an empty cassette loads")
+	assert.Empty(t, c.Interactions)
+
+	for i := range 3 {
+		body := fmt.Sprintf("{\"n\": %d}\nsecond line\n", i)
+		require.NoError(t, w.Append(interaction("POST", "http://h/x", body, 200, "\x00binary\xff")))
+		c, err := cassette.Load(path)
+		require.NoError(t, err, "loadable after every append")
+		require.Len(t, c.Interactions, i+1)
+		assert.Equal(t, i, c.Interactions[i].ID)
+		assert.Equal(t, body, c.Interactions[i].Request.Body)
+		assert.Equal(t, "\x00binary\xff", c.Interactions[i].Response.Body)
+	}
+	require.NoError(t, w.Close())
+	assert.Error(t, w.Append(interaction("GET", "http://h/x", "", 200, "")))
+
+	// Reopening keeps what was there; overwrite starts afresh.
+	w, err = OpenWriter(path, false)
+	require.NoError(t, err)
+	require.NoError(t, w.Append(interaction("GET", "http://h/y", "", 200, "")))
+	require.NoError(t, w.Close())
+	c, err = cassette.Load(path)
+	require.NoError(t, err)
+	require.Len(t, c.Interactions, 4)
+	assert.Equal(t, 3, c.Interactions[3].ID)
+	w, err = OpenWriter(path, true)
+	require.NoError(t, err)
+	require.NoError(t, w.Close())
+	c, err = cassette.Load(path)
+	require.NoError(t, err)
+	assert.Empty(t, c.Interactions)
+}
+
+func TestWriterAppendsToGoVCRCassettesAndRepairsTornOnes(t *testing.T) {
+	dir := t.TempDir()
+	// A cassette saved by go-vcr itself.
+	c := cassette.New(filepath.Join(dir, "govcr"))
+	c.AddInteraction(interaction("GET", "http://h/a", "", 200, "a"))
+	require.NoError(t, c.Save())
+	w, err := OpenWriter(filepath.Join(dir, "govcr"), false)
+	require.NoError(t, err)
+	require.NoError(t, w.Append(interaction("GET", "http://h/b", "", 200, "b")))
+	w.Close()
+	loaded, err := cassette.Load(filepath.Join(dir, "govcr"))
+	require.NoError(t, err)
+	assert.Len(t, loaded.Interactions, 2)
+
+	// A cassette whose last interaction was cut short by a crash.
+	data, err := os.ReadFile(filepath.Join(dir, "govcr.yaml"))
+	require.NoError(t, err)
+	torn := filepath.Join(dir, "torn.yaml")
+	require.NoError(t, os.WriteFile(torn, data[:len(data)-40], 0o644))
+	_, err = cassette.Load(filepath.Join(dir, "torn"))
+	require.Error(t, err)
+	w, err = OpenWriter(torn, false)
+	require.NoError(t, err)
+	w.Close()
+	loaded, err = cassette.Load(filepath.Join(dir, "torn"))
+	require.NoError(t, err)
+	assert.Len(t, loaded.Interactions, 1, "the torn interaction is dropped")
+}
+
+func TestConcurrentAppends(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "c.yaml")
+	w, err := OpenWriter(path, false)
+	require.NoError(t, err)
+	var wg sync.WaitGroup
+	for i := range 20 {
+		wg.Go(func() {
+			assert.NoError(t, w.Append(interaction("POST", "http://h/x", fmt.Sprint(i), 200, "ok")))
+		})
+	}
+	wg.Wait()
+	w.Close()
+	c, err := cassette.Load(strings.TrimSuffix(path, ".yaml"))
+	require.NoError(t, err)
+	assert.Len(t, c.Interactions, 20)
+}
+
+func TestRedaction(t *testing.T) {
+	const key = "AIzaSyD-fake-but-real-looking-key-000000"
+	in := &cassette.Interaction{
+		Request: cassette.Request{
+			Method: "POST", URL: "https://generativelanguage.googleapis.com/v1beta/models/m:embedContent?key=" + key + "&alt=json",
+			RequestURI: "/v1beta/models/m:embedContent?key=" + key, RemoteAddr: "10.1.2.3:5555",
+			Headers: http.Header{"X-Goog-Api-Key": {key}, "Authorization": {"Bearer sk-tokentokentoken123"}, "Cookie": {"a=b"},
+				"X-Custom-Token": {"tok-1234567890"}, "X-Echo": {"prefix " + key}},
+			Body: `{"content":{"parts":[{"text":"my key is ` + key + `"}]},"secret_field":"s3cr3t"}`,
+		},
+		Response: cassette.Response{
+			Headers: http.Header{"Set-Cookie": {"session=abc"}},
+			Body:    `{"error":{"details":[{"detail":"Invalid API key: ` + key + `"}]},"token":"sk-tokentokentoken123","secret_field":"x"}`,
+		},
+	}
+	NewRedactor([]string{"X-Custom-Token"}, []string{"secret_field"}).Redact(in)
+	all := fmt.Sprintf("%+v", in)
+	assert.NotContains(t, all, key)
+	assert.NotContains(t, all, "sk-tokentokentoken123")
+	assert.NotContains(t, all, "tok-1234567890")
+	assert.NotContains(t, all, "s3cr3t")
+	assert.NotContains(t, all, "10.1.2.3")
+	assert.Equal(t, Redacted, in.Request.Headers.Get("X-Goog-Api-Key"))
+	assert.Equal(t, Redacted, in.Request.Headers.Get("Cookie"))
+	assert.Equal(t, Redacted, in.Response.Headers.Get("Set-Cookie"))
+	assert.Equal(t, "prefix "+Redacted, in.Request.Headers.Get("X-Echo"))
+	assert.Contains(t, in.Request.URL, "key=REDACTED")
+	assert.Contains(t, in.Request.URL, "alt=json")
+	assert.Contains(t, in.Request.Body, "my key is REDACTED")
+
+	// A short key is redacted where it is a credential, not everywhere.
+	short := interaction("POST", "http://h/v1beta/models/m:embedContent?key=k", `{"k":"kkk"}`, 200, "ok")
+	short.Request.Headers.Set("X-Goog-Api-Key", "k")
+	NewRedactor(nil, nil).Redact(short)
+	assert.Equal(t, `{"k":"kkk"}`, short.Request.Body)
+	assert.Equal(t, Redacted, short.Request.Headers.Get("X-Goog-Api-Key"))
+}
+
+func TestCheckCredentials(t *testing.T) {
+	text := strings.Join([]string{
+		"version: 2",
+		"  X-Goog-Api-Key: [REDACTED]",
+		"  key: AIzaSyA1234567890abcdefghijklmnopqrstuv",
+		"  Authorization: Bearer abcdefghijklmnopqrstuvwxyz",
+		"  body: '{\"api_key\": \"sk-proj-abcdefghijklmnopqrstuvwxyz0123\"}'",
+		"  Authorization: Bearer REDACTED",
+		"  note: task types like sk-1 are fine",
+	}, "\n")
+	findings, err := CheckCredentials(strings.NewReader(text))
+	require.NoError(t, err)
+	require.Len(t, findings, 3)
+	assert.Equal(t, Finding{Line: 3, Kind: "a Google API key", Hint: "AIzaSyA1…"}, findings[0])
+	assert.Equal(t, 4, findings[1].Line)
+	assert.Equal(t, "a bearer token", findings[1].Kind)
+	assert.Equal(t, 5, findings[2].Line)
+	assert.Equal(t, "an OpenAI API key", findings[2].Kind)
+}
+
+func TestLibraryReplaysInAnyOrderAndRepeats(t *testing.T) {
+	lib := NewLibrary()
+	path := "http://h/v1beta/models/m:embedContent"
+	lib.Add(interaction("POST", path, `{"content":{"parts":[{"text":"a"}]}}`, 200, `{"embedding":{"values":[1,2]}}`), "t.yaml#0")
+	lib.Add(interaction("POST", path, `{"content":{"parts":[{"text":"b"}]}}`, 200, `{"embedding":{"values":[3,4]}}`), "t.yaml#1")
+	assert.Equal(t, 2, lib.Len())
+	for range 3 {
+		for _, c := range []struct{ text, want string }{{"b", "[3,4]"}, {"a", "[1,2]"}} {
+			a, miss := lib.Lookup("POST", mustURL(t, path), []byte(`{"content":{"parts":[{"text":"`+c.text+`"}]}}`))
+			require.Nil(t, miss)
+			assert.Contains(t, string(a.Body), c.want)
+		}
+	}
+}
+
+func TestLibraryWalksARecordedSequence(t *testing.T) {
+	lib := NewLibrary()
+	for i, state := range []string{"PENDING", "RUNNING", "SUCCEEDED"} {
+		lib.Add(interaction("GET", "http://h/v1beta/batches/x", "", 200, state), fmt.Sprintf("t#%d", i))
+	}
+	var got []string
+	for range 5 {
+		a, miss := lib.Lookup("GET", mustURL(t, "http://h/v1beta/batches/x"), nil)
+		require.Nil(t, miss)
+		got = append(got, string(a.Body))
+	}
+	assert.Equal(t, []string{"PENDING", "RUNNING", "SUCCEEDED", "SUCCEEDED", "SUCCEEDED"}, got)
+}
+
+func TestVectorLevelReplay(t *testing.T) {
+	lib := NewLibrary()
+	batch := "http://h/v1beta/models/m:batchEmbedContents"
+	lib.Add(interaction("POST", batch,
+		`{"requests":[{"model":"models/m","content":{"parts":[{"text":"a"}]},"outputDimensionality":2},{"model":"models/m","content":{"parts":[{"text":"b"}]},"outputDimensionality":2}]}`,
+		200, "{\n  \"embeddings\": [\n    {\"values\": [0.5,\n 1e-05]},\n    {\"values\": [3, 4]}\n  ]\n}"), "t#0")
+	lib.Add(interaction("POST", "http://h/v1beta/models/m:embedContent", `{"content":{"parts":[{"text":"c"}]},"task_type":"RETRIEVAL_QUERY"}`,
+		200, `{"embedding":{"values":[5,6]}}`), "t#1")
+
+	// A single from a batch.
+	a, miss := lib.Lookup("POST", mustURL(t, "http://h/v1beta/models/m:embedContent"), []byte(`{"content":{"parts":[{"text":"b"}]},"output_dimensionality":2}`))
+	require.Nil(t, miss)
+	assert.Equal(t, `{"embedding":{"values":[3,4]}}`, string(a.Body))
+	// A new batch from a batch's items and a single, in another order.
+	a, miss = lib.Lookup("POST", mustURL(t, batch), []byte(`{"requests":[{"model":"models/m","content":{"parts":[{"text":"c"}]},"taskType":1},{"model":"models/m","content":{"parts":[{"text":"a"}]},"outputDimensionality":"2"}]}`))
+	require.Nil(t, miss)
+	assert.Equal(t, `{"embeddings":[{"values":[5,6]},{"values":[0.5,1e-05]}]}`, string(a.Body))
+	// One unrecorded input is a miss.
+	_, miss = lib.Lookup("POST", mustURL(t, batch), []byte(`{"requests":[{"model":"models/m","content":{"parts":[{"text":"a"}]},"outputDimensionality":2},{"model":"models/m","content":{"parts":[{"text":"z"}]}}]}`))
+	require.NotNil(t, miss)
+}
+
+func TestMissNamesTheNearestRecordedRequest(t *testing.T) {
+	lib := NewLibrary()
+	path := "http://h/v1beta/models/m:batchEmbedContents"
+	lib.Add(interaction("POST", path, `{"requests":[{"model":"models/m","content":{"parts":[{"text":"the quick fox"}]}}]}`, 200, `{}`), "tape.yaml#0")
+	lib.Add(interaction("POST", path, `{"requests":[{"model":"models/m","content":{"parts":[{"text":"something else entirely"}]},"title":"t"}]}`, 200, `{}`), "tape.yaml#1")
+	lib.Add(interaction("GET", "http://h/v1beta/models", ``, 200, `{}`), "tape.yaml#2")
+
+	_, miss := lib.Lookup("POST", mustURL(t, path), []byte(`{"requests":[{"model":"models/m","content":{"parts":[{"text":"the quick dog"}]}}]}`))
+	require.NotNil(t, miss)
+	require.NotNil(t, miss.Nearest)
+	assert.Equal(t, "tape.yaml#0", miss.Nearest.Source)
+	assert.Equal(t, []Difference{{Path: "requests[0].content.parts[0].text", Recorded: `"the quick fox"`, Got: `"the quick dog"`}}, miss.Nearest.Differences)
+	assert.Equal(t, `embedmock: no recorded interaction matches this request (gemini batchEmbedContents (m)). Nearest recorded: tape.yaml#0 (gemini batchEmbedContents (m)), which differs in requests[0].content.parts[0].text (recorded "the quick fox", got "the quick dog"). Record it (--on-miss record) or answer misses with fake vectors (--on-miss fake).`, miss.Message())
+
+	_, miss = lib.Lookup("GET", mustURL(t, "http://h/api/other"), nil)
+	require.NotNil(t, miss)
+	assert.Nil(t, miss.Nearest, "nothing of the same family")
+	assert.Contains(t, miss.Message(), "The cassettes hold no comparable request.")
+}
+
+func TestLoadCassettesFromDirectories(t *testing.T) {
+	dir := t.TempDir()
+	for _, name := range []string{"b/one", "a/two"} {
+		w, err := OpenWriter(filepath.Join(dir, name), false)
+		require.NoError(t, err)
+		require.NoError(t, w.Append(interaction("GET", "http://h/"+name, "", 200, name)))
+		w.Close()
+	}
+	loaded, err := LoadCassettes(dir)
+	require.NoError(t, err)
+	require.Len(t, loaded, 2)
+	assert.Equal(t, filepath.Join(dir, "a/two.yaml"), loaded[0].Path)
+	loaded, err = LoadCassettes(filepath.Join(dir, "b/one"))
+	require.NoError(t, err)
+	require.Len(t, loaded, 1)
+	_, err = LoadCassettes(filepath.Join(dir, "missing"))
+	assert.Error(t, err)
+}

@@ -1,0 +1,297 @@
+package mockserver
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"gopkg.in/dnaeon/go-vcr.v3/cassette"
+
+	"github.com/embedmock/embedmock/mockserver/recording"
+)
+
+// MissPolicy says what the server does with a request no cassette answers.
+type MissPolicy int
+
+const (
+	// MissError answers with an error in the API's envelope that names the
+	// nearest recorded request and how it differs.
+	MissError MissPolicy = iota
+	// MissFake answers from the fake, as without cassettes
+	// (X-Embedmock-Source: fake).
+	MissFake
+	// MissRecord forwards the request to the upstream API, answers with
+	// its response and records the interaction.
+	MissRecord
+)
+
+// ParseMissPolicy returns the policy named s: error, fake or record.
+func ParseMissPolicy(s string) (MissPolicy, error) {
+	switch s {
+	case "error":
+		return MissError, nil
+	case "fake":
+		return MissFake, nil
+	case "record":
+		return MissRecord, nil
+	}
+	return 0, fmt.Errorf("mockserver: unknown miss policy %q (want error, fake or record)", s)
+}
+
+// DefaultUpstream is the API recorded by default.
+const DefaultUpstream = "https://generativelanguage.googleapis.com"
+
+var (
+	sourceCassette = []string{"cassette"}
+	sourceUpstream = []string{"upstream"}
+)
+
+// hopHeaders are not forwarded or replayed; Content-Length and
+// Content-Encoding are recomputed because bodies are stored decoded.
+var hopHeaders = []string{
+	"Connection", "Keep-Alive", "Proxy-Connection", "Te", "Trailer", "Transfer-Encoding", "Upgrade",
+	"Content-Length", "Content-Encoding",
+}
+
+// recordingState is the record/replay configuration of a server.
+type recordingState struct {
+	library  *recording.Library // nil without cassettes
+	writer   *recording.Writer  // nil unless recording
+	redactor *recording.Redactor
+	upstream *url.URL
+	client   *http.Client
+}
+
+func (s *Server) setUpRecording() error {
+	cfg := s.cfg
+	rec := &recordingState{
+		redactor: recording.NewRedactor(cfg.redactHeaders, cfg.redactFields),
+		client:   &http.Client{Timeout: 10 * time.Minute, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }},
+	}
+	var err error
+	if rec.upstream, err = url.Parse(cfg.upstream); err != nil || rec.upstream.Scheme == "" || rec.upstream.Host == "" {
+		return fmt.Errorf("mockserver: upstream %q is not an absolute URL", cfg.upstream)
+	}
+	if len(cfg.cassettes) > 0 {
+		loaded, err := recording.LoadCassettes(cfg.cassettes...)
+		if err != nil {
+			return err
+		}
+		rec.library = recording.NewLibrary()
+		rec.library.AddCassettes(loaded)
+	}
+	recordNeeded := cfg.proxyAll || (rec.library != nil && cfg.missPolicy == MissRecord)
+	if recordNeeded {
+		if cfg.recordTo == "" {
+			return errors.New("mockserver: recording needs a cassette to record to")
+		}
+		if rec.writer, err = recording.OpenWriter(cfg.recordTo, cfg.overwrite); err != nil {
+			return err
+		}
+	}
+	s.rec = rec
+	return nil
+}
+
+// Close releases the server's resources: it closes the cassette being
+// recorded. Requests still in flight may fail to record.
+func (s *Server) Close() error {
+	if s.rec != nil && s.rec.writer != nil {
+		return s.rec.writer.Close()
+	}
+	return nil
+}
+
+// withReplay answers requests from the cassettes, before the fake sees them.
+func (s *Server) withReplay(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasPrefix(r.URL.Path, "/_embedmock/") {
+			next.ServeHTTP(w, r)
+			return
+		}
+		key := recording.KeyOf(r.Method, r.URL, nil)
+		if key.Family == "gemini" && s.geminiKeyError(r) != nil {
+			next.ServeHTTP(w, r) // the API's own authentication error
+			return
+		}
+		body, ok := s.bufferBody(r, key.Route == "files.upload")
+		if !ok {
+			next.ServeHTTP(w, r) // too large to match: the route rejects it
+			return
+		}
+		answer, miss := s.rec.library.Lookup(r.Method, r.URL, body)
+		switch {
+		case answer != nil:
+			s.writeAnswer(w, r, answer, sourceCassette)
+		case s.cfg.missPolicy == MissFake:
+			next.ServeHTTP(w, r)
+		case s.cfg.missPolicy == MissRecord:
+			s.forward(w, r, body)
+		default:
+			w.Header()["X-Embedmock-Source"] = sourceCassette
+			writeGoogleError(w, errCassetteMiss(miss))
+		}
+	})
+}
+
+// bufferBody reads the request body (within the body limit, or the file
+// limit for uploads) and puts it back for later handlers.
+func (s *Server) bufferBody(r *http.Request, upload bool) ([]byte, bool) {
+	limit := s.cfg.maxBodyBytes
+	if upload {
+		limit = max(limit, s.cfg.maxFileBytes)
+	}
+	if r.ContentLength > limit {
+		return nil, false
+	}
+	body, err := io.ReadAll(io.LimitReader(r.Body, limit+1))
+	r.Body = io.NopCloser(io.MultiReader(bytes.NewReader(body), r.Body))
+	if err != nil || int64(len(body)) > limit {
+		return nil, false
+	}
+	return body, true
+}
+
+// errCassetteMiss is the answer to a request no cassette holds.
+func errCassetteMiss(m *recording.Miss) *googleError {
+	metadata := map[string]any{"family": m.Key.Family, "route": m.Key.Route}
+	if m.Key.Model != "" {
+		metadata["model"] = m.Key.Model
+	}
+	if m.Nearest != nil {
+		metadata["nearest"] = m.Nearest.Source
+	}
+	e := newGoogleError(http.StatusBadRequest, m.Message(), map[string]any{
+		"@type":    "type.googleapis.com/google.rpc.ErrorInfo",
+		"reason":   "CASSETTE_MISS",
+		"domain":   "embedmock",
+		"metadata": metadata,
+	})
+	e.Status = "FAILED_PRECONDITION"
+	return e
+}
+
+// writeAnswer replays a recorded response.
+func (s *Server) writeAnswer(w http.ResponseWriter, r *http.Request, a *recording.Answer, source []string) {
+	if s.cfg.replayLatency && a.Duration > 0 {
+		select {
+		case <-time.After(a.Duration):
+		case <-r.Context().Done():
+			return
+		}
+	}
+	copyResponseHeaders(w.Header(), a.Header, baseURL(r))
+	w.Header()["X-Embedmock-Source"] = source
+	w.Header().Set("Content-Length", fmt.Sprint(len(a.Body)))
+	w.WriteHeader(a.Status)
+	w.Write(a.Body)
+}
+
+// copyResponseHeaders copies recorded or upstream headers to a response,
+// without hop-by-hop headers, pointing upload URLs at this server.
+func copyResponseHeaders(dst, src http.Header, base string) {
+	for name, values := range src {
+		dst[name] = append([]string(nil), values...)
+	}
+	for _, h := range hopHeaders {
+		dst.Del(h)
+	}
+	for _, h := range []string{"X-Goog-Upload-Url", "X-Goog-Upload-Control-Url"} {
+		if v := dst.Get(h); v != "" {
+			if u, err := url.Parse(v); err == nil && u.Host != "" {
+				dst.Set(h, base+u.RequestURI())
+			}
+		}
+	}
+}
+
+// handleProxy forwards every request to the upstream and records it (the
+// embedmock record command).
+func (s *Server) handleProxy(w http.ResponseWriter, r *http.Request) {
+	body, ok := s.bufferBody(r, true)
+	if !ok {
+		writeGoogleError(w, errPayloadTooLarge(max(s.cfg.maxBodyBytes, s.cfg.maxFileBytes)))
+		return
+	}
+	s.forward(w, r, body)
+}
+
+// forward sends the request to the upstream API, records the interaction
+// (redacted) and answers with the upstream's response unchanged.
+func (s *Server) forward(w http.ResponseWriter, r *http.Request, body []byte) {
+	rec := s.rec
+	target := *rec.upstream
+	target.Path = strings.TrimSuffix(rec.upstream.Path, "/") + r.URL.Path
+	target.RawPath = ""
+	target.RawQuery = r.URL.RawQuery
+	out, err := http.NewRequestWithContext(context.WithoutCancel(r.Context()), r.Method, target.String(), bytes.NewReader(body))
+	if err != nil {
+		writeGoogleError(w, newGoogleError(http.StatusBadGateway, "embedmock: cannot build the upstream request: "+err.Error()))
+		return
+	}
+	out.Header = r.Header.Clone()
+	for _, h := range append(hopHeaders, "Accept-Encoding") {
+		out.Header.Del(h) // Go's transport asks for gzip itself and decodes it
+	}
+	out.ContentLength = int64(len(body))
+	start := time.Now()
+	resp, err := rec.client.Do(out)
+	if err != nil {
+		e := newGoogleError(http.StatusBadGateway, "embedmock: the upstream "+rec.upstream.Host+" did not answer: "+err.Error())
+		e.Status = "UNAVAILABLE"
+		writeGoogleError(w, e)
+		return
+	}
+	defer resp.Body.Close()
+	respBody, err := io.ReadAll(resp.Body)
+	duration := time.Since(start)
+	if err != nil {
+		e := newGoogleError(http.StatusBadGateway, "embedmock: reading the upstream's answer: "+err.Error())
+		e.Status = "UNAVAILABLE"
+		writeGoogleError(w, e)
+		return
+	}
+
+	header := w.Header()
+	copyResponseHeaders(header, resp.Header, baseURL(r))
+	header["X-Embedmock-Source"] = sourceUpstream
+	s.record(r, body, resp, header, respBody, duration)
+	header.Set("Content-Length", fmt.Sprint(len(respBody)))
+	w.WriteHeader(resp.StatusCode)
+	w.Write(respBody)
+}
+
+// record saves one interaction, redacted, and makes it replayable.
+func (s *Server) record(r *http.Request, body []byte, resp *http.Response, header http.Header, respBody []byte, d time.Duration) {
+	rec := s.rec
+	in := &cassette.Interaction{
+		Request: cassette.Request{
+			Proto: r.Proto, ProtoMajor: r.ProtoMajor, ProtoMinor: r.ProtoMinor,
+			ContentLength: int64(len(body)), Host: rec.upstream.Host,
+			Body: string(body), Headers: r.Header.Clone(), Form: url.Values{},
+			URL: rec.upstream.Scheme + "://" + rec.upstream.Host + r.URL.RequestURI(), Method: r.Method,
+		},
+		Response: cassette.Response{
+			Proto: resp.Proto, ProtoMajor: resp.ProtoMajor, ProtoMinor: resp.ProtoMinor,
+			ContentLength: int64(len(respBody)), Uncompressed: true,
+			Body: string(respBody), Headers: header.Clone(), Status: resp.Status, Code: resp.StatusCode, Duration: d,
+		},
+	}
+	in.Response.Headers.Del("X-Embedmock-Source")
+	rec.redactor.Redact(in)
+	if rec.writer != nil {
+		if err := rec.writer.Append(in); err != nil {
+			fmt.Fprintf(s.cfg.logOutput, "embedmock: cannot record %s %s: %v\n", r.Method, r.URL.Path, err)
+			return
+		}
+	}
+	if rec.library != nil && rec.writer != nil {
+		rec.library.Add(in, fmt.Sprintf("%s#%d", rec.writer.Path(), in.ID))
+	}
+}
