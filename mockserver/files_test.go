@@ -158,6 +158,32 @@ func TestUploadCancelAndErrors(t *testing.T) {
 	}
 }
 
+func TestAbandonedUploadsExpire(t *testing.T) {
+	clock := newTestClock()
+	_, base := newTestServer(t, WithClock(clock.Now))
+	url := startUpload(t, base, `{}`)
+	require.Equal(t, 200, chunk(t, base, url, "upload", 0, "abc").status)
+	clock.Advance(48 * time.Hour)
+	r := chunk(t, base, url, "upload, finalize", 3, "def")
+	assert.Equal(t, 404, r.status)
+	assert.Equal(t, "final", r.header.Get("X-Goog-Upload-Status"))
+}
+
+func TestUploadSizeMustBeAnInteger(t *testing.T) {
+	_, base := newTestServer(t)
+	r := do(t, http.MethodPost, base+"/upload/v1beta/files", `{"file":{"sizeBytes":"ten"}}`,
+		"X-Goog-Upload-Protocol", "resumable", "X-Goog-Upload-Command", "start")
+	assert.Equal(t, 400, r.status)
+	assert.Equal(t, `Invalid value at 'file.size_bytes' (TYPE_INT64), "ten"`, googleErr(t, r).Message)
+	r = do(t, http.MethodPost, base+"/upload/v1beta/files", `{"file":{"sizeBytes":"99999999999999999999"}}`,
+		"X-Goog-Upload-Protocol", "resumable", "X-Goog-Upload-Command", "start")
+	assert.Equal(t, 400, r.status)
+	url := startUpload(t, base, `{"file":{"sizeBytes":"3"}}`)
+	decodeFile(t, chunk(t, base, url, "upload, finalize", 0, "abc"))
+	url = startUpload(t, base, `{"file":{"sizeBytes":1e1}}`)
+	decodeFile(t, chunk(t, base, url, "upload, finalize", 0, "0123456789"))
+}
+
 func TestRequestedFileNamesAndConflicts(t *testing.T) {
 	_, base := newTestServer(t)
 	url := startUpload(t, base, `{"file":{"name":"files/my-file-1"}}`)

@@ -2,7 +2,6 @@ package mockserver
 
 import (
 	"crypto/sha256"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"hash"
@@ -127,11 +126,12 @@ func (s *Server) parseFileMetadata(body []byte, call geminiCall) (fileMetadata, 
 	}
 	meta.displayName, _ = field(file, "displayName", "display_name").(string)
 	meta.mimeType, _ = field(file, "mimeType", "mime_type").(string)
-	switch n := field(file, "sizeBytes", "size_bytes").(type) {
-	case json.Number:
-		meta.sizeBytes, _ = n.Int64()
-	case string:
-		meta.sizeBytes, _ = strconv.ParseInt(n, 10, 64)
+	if field(file, "sizeBytes", "size_bytes") != nil {
+		n, gerr := decodeInt64(file, "sizeBytes", "size_bytes", schemas.Path{"file"})
+		if gerr != nil {
+			return meta, gerr
+		}
+		meta.sizeBytes = n
 	}
 	return meta, nil
 }
@@ -233,6 +233,10 @@ func (s *Server) handleUploadChunk(w http.ResponseWriter, r *http.Request, call 
 	st := s.store
 	st.mu.Lock()
 	u, ok := st.uploads[id]
+	if ok && !s.now().Before(u.CreateTime.Add(fileTTL)) {
+		st.purgeExpiredLocked(s.now()) // an abandoned session: gone
+		ok = false
+	}
 	st.mu.Unlock()
 	if !ok {
 		writeUploadError(w, "final", newGoogleError(http.StatusNotFound, "embedmock: no upload session "+id+" (finished, cancelled or never started)"))
@@ -348,6 +352,7 @@ func (s *Server) appendChunk(w http.ResponseWriter, r *http.Request, u *uploadSe
 	u.Received += n
 	if err := st.disk.writeJSON("uploads", u.ID+".json", u); err != nil {
 		u.Received -= n
+		os.Truncate(st.disk.path("uploads", u.ID+".part"), u.Received)
 		return errStorage(err)
 	}
 	return nil
@@ -379,10 +384,13 @@ func (s *Server) finishUpload(u *uploadSession) (fileRecord, *googleError) {
 			return fileRecord{}, errStorage(err)
 		}
 		f.SHA256 = sum
-		if err := os.Rename(part, st.disk.path("files", f.ID+".data")); err != nil {
+		// Metadata first: until the content is in place, a restart drops
+		// the metadata and keeps the session, so a retried finalize works.
+		if err := st.disk.writeJSON("files", f.ID+".json", f); err != nil {
 			return fileRecord{}, errStorage(err)
 		}
-		if err := st.disk.writeJSON("files", f.ID+".json", f); err != nil {
+		if err := os.Rename(part, st.disk.path("files", f.ID+".data")); err != nil {
+			st.disk.remove("files", f.ID+".json")
 			return fileRecord{}, errStorage(err)
 		}
 		st.disk.remove("uploads", u.ID+".json")

@@ -269,6 +269,10 @@ func decodeInt64(obj map[string]any, camel, snake string, path schemas.Path) (in
 		if n, err := strconv.ParseInt(x.String(), 10, 64); err == nil {
 			return n, nil
 		}
+		// 1e3 and 10.0 are integers too, as Google's parser reads them.
+		if f, err := x.Float64(); err == nil && f == math.Trunc(f) && math.Abs(f) < 1<<53 {
+			return int64(f), nil
+		}
 		text = x.String()
 	case string:
 		if n, err := strconv.ParseInt(x, 10, 64); err == nil {

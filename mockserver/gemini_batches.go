@@ -1,6 +1,7 @@
 package mockserver
 
 import (
+	"bufio"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -48,8 +49,9 @@ type rpcStatus struct {
 // observes the job finished, and are then fixed.
 type batchJob struct {
 	batchRecord
-	output []byte     // inline results, {"inlinedResponses":{...}}, when the store is memory only
-	mu     sync.Mutex // serialises finishing and cancelling
+	output  []byte     // inline results, {"inlinedResponses":{...}}, when the store is memory only
+	mu      sync.Mutex // serialises finishing, cancelling and deleting
+	deleted bool       // set under mu and the store's mutex
 }
 
 // batchRecord is what is stored of a job (in the data dir as JSON).
@@ -96,6 +98,10 @@ func (j *batchRecord) progress(now time.Time) (state string, changed time.Time, 
 	return batchSucceeded, j.CreateTime.Add(j.Delay), true
 }
 
+func errTooManyBatchRequests(field string, limit int) *googleError {
+	return invalidFields(fmt.Sprintf("%s: at most %d requests can be in one batch job (embedmock's limit, --max-batch-requests)", field, limit))
+}
+
 func errBatchNotFound() *googleError {
 	return newGoogleError(http.StatusNotFound, "Requested entity was not found.")
 }
@@ -122,7 +128,7 @@ func (s *Server) handleAsyncBatchEmbedContent(w http.ResponseWriter, r *http.Req
 		writeGoogleError(w, gerr)
 		return
 	}
-	writeJSON(w, http.StatusOK, renderOperation(jobSnapshot{batchRecord: job.batchRecord, state: batchPending, changed: job.CreateTime}, false))
+	writeOperationResponse(w, jobSnapshot{batchRecord: job.batchRecord, state: batchPending, changed: job.CreateTime}, false)
 }
 
 // newBatchJob validates an AsyncBatchEmbedContentRequest and builds its job.
@@ -166,6 +172,9 @@ func (s *Server) newBatchJob(obj map[string]any, model *GeminiModel, call gemini
 		if len(items) == 0 {
 			return nil, invalidFields("EmbedContentBatch.input_config.requests.requests: requests is not specified")
 		}
+		if len(items) > s.cfg.maxBatchRequests {
+			return nil, errTooManyBatchRequests("EmbedContentBatch.input_config.requests.requests", s.cfg.maxBatchRequests)
+		}
 		raw, err := json.Marshal(items)
 		if err != nil {
 			return nil, newGoogleError(http.StatusBadRequest, "embedmock: cannot store the requests: "+err.Error())
@@ -188,9 +197,11 @@ func (s *Server) newBatchJob(obj map[string]any, model *GeminiModel, call gemini
 		if n == 0 {
 			return nil, invalidFields("EmbedContentBatch.input_config.file_name: " + name + " holds no requests")
 		}
+		if n > s.cfg.maxBatchRequests {
+			return nil, errTooManyBatchRequests("EmbedContentBatch.input_config.file_name", s.cfg.maxBatchRequests)
+		}
 		job.InputFile, job.RequestCount = id, n
 	}
-	job.Failure = s.takeBatchFailure()
 	return job, nil
 }
 
@@ -202,6 +213,7 @@ func (s *Server) addBatchJob(j *batchJob) *googleError {
 	if len(st.jobs) >= s.cfg.maxBatches {
 		return errStoreFull("batch jobs", s.cfg.maxBatches)
 	}
+	j.Failure = s.takeBatchFailure()
 	if st.disk != nil {
 		if err := st.disk.writeJSON("jobs", j.ID+".json", &j.batchRecord); err != nil {
 			return errStorage(err)
@@ -223,6 +235,9 @@ func (s *Server) observeJob(id string) (jobSnapshot, bool) {
 	}
 	j.mu.Lock()
 	defer j.mu.Unlock()
+	if j.deleted {
+		return jobSnapshot{}, false
+	}
 	return s.settleJobLocked(j), true
 }
 
@@ -260,6 +275,9 @@ func (s *Server) settleJobLocked(j *batchJob) jobSnapshot {
 // finishJob computes the job's results (or its failure) and stores them.
 // It runs with j.mu held and st.mu not held.
 func (s *Server) finishJob(j *batchJob, state string, end time.Time) {
+	if j.deleted {
+		return
+	}
 	done := j.batchRecord // the fields to fill, on a copy
 	done.EndTime = end
 	var output []byte
@@ -295,9 +313,6 @@ func (s *Server) finishJob(j *batchJob, state string, end time.Time) {
 	}
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	if _, exists := st.jobs[j.ID]; !exists {
-		return // deleted meanwhile
-	}
 	j.batchRecord = done
 	if st.disk == nil {
 		j.output = output
@@ -329,7 +344,7 @@ func (s *Server) handleGetBatch(w http.ResponseWriter, r *http.Request, call gem
 		writeGoogleError(w, errBatchNotFound())
 		return
 	}
-	writeJSON(w, http.StatusOK, renderOperation(snap, true))
+	writeOperationResponse(w, snap, true)
 }
 
 func (s *Server) handleListBatches(w http.ResponseWriter, r *http.Request, call geminiCall) {
@@ -338,48 +353,57 @@ func (s *Server) handleListBatches(w http.ResponseWriter, r *http.Request, call 
 		writeGoogleError(w, gerr)
 		return
 	}
+	// Creation time and id never change, but are read under the lock like
+	// every other field of a record.
+	type listed struct {
+		job     *batchJob
+		created time.Time
+		id      string
+	}
 	st := s.store
 	st.mu.Lock()
-	jobs := make([]*batchJob, 0, len(st.jobs))
+	jobs := make([]listed, 0, len(st.jobs))
 	for _, j := range st.jobs {
 		if after == nil || after.before(j.CreateTime, j.ID) {
-			jobs = append(jobs, j)
+			jobs = append(jobs, listed{j, j.CreateTime, j.ID})
 		}
 	}
 	st.mu.Unlock()
-	slices.SortFunc(jobs, func(a, b *batchJob) int {
-		if c := b.CreateTime.Compare(a.CreateTime); c != 0 {
+	slices.SortFunc(jobs, func(a, b listed) int {
+		if c := b.created.Compare(a.created); c != 0 {
 			return c
 		}
-		return compareStrings(a.ID, b.ID)
+		return compareStrings(a.id, b.id)
 	})
 	more := len(jobs) > size
 	jobs = jobs[:min(size, len(jobs))]
-	var b []byte
-	b = append(b, `{"operations":[`...)
-	for i, j := range jobs {
+
+	w.Header()["Content-Type"] = contentTypeJSON
+	w.WriteHeader(http.StatusOK)
+	bw := bufio.NewWriterSize(w, 32<<10)
+	defer bw.Flush()
+	if len(jobs) == 0 {
+		io.WriteString(bw, "{}")
+		return
+	}
+	io.WriteString(bw, `{"operations":[`)
+	for i, l := range jobs {
 		if i > 0 {
-			b = append(b, ',')
+			bw.WriteByte(',')
 		}
-		j.mu.Lock()
-		snap := s.settleJobLocked(j)
-		j.mu.Unlock()
+		l.job.mu.Lock()
+		snap := s.settleJobLocked(l.job)
+		l.job.mu.Unlock()
 		// Listed operations carry full metadata but no response, as the
 		// real API's do.
-		b = append(b, renderOperation(snap, false)...)
+		writeOperation(bw, snap, false)
 	}
-	b = append(b, ']')
+	bw.WriteByte(']')
 	if more {
 		last := jobs[len(jobs)-1]
-		b = append(b, `,"nextPageToken":"`...)
-		b = append(b, pageCursor{last.CreateTime, last.ID}.token()...)
-		b = append(b, '"')
+		io.WriteString(bw, `,"nextPageToken":"`+pageCursor{last.created, last.id}.token()+`"`)
 	}
-	b = append(b, '}')
-	if len(jobs) == 0 {
-		b = []byte("{}")
-	}
-	writeJSON(w, http.StatusOK, b)
+	bw.WriteByte('}')
 }
 
 func (s *Server) handleCancelBatch(w http.ResponseWriter, r *http.Request, call geminiCall) {
@@ -401,6 +425,10 @@ func (s *Server) handleCancelBatch(w http.ResponseWriter, r *http.Request, call 
 	}
 	j.mu.Lock()
 	defer j.mu.Unlock()
+	if j.deleted {
+		writeGoogleError(w, errBatchNotFound())
+		return
+	}
 	if snap := s.settleJobLocked(j); snap.state == batchPending || snap.state == batchRunning {
 		done := j.batchRecord
 		done.Final, done.EndTime, done.Inline = batchCancelled, s.now(), nil
@@ -425,22 +453,35 @@ func (s *Server) handleDeleteBatch(w http.ResponseWriter, r *http.Request, call 
 	}
 	st := s.store
 	st.mu.Lock()
-	_, ok := st.jobs[call.batchID]
-	delete(st.jobs, call.batchID)
+	j, ok := st.jobs[call.batchID]
 	st.mu.Unlock()
 	if !ok {
 		writeGoogleError(w, errBatchNotFound())
 		return
 	}
+	// Wait for a finish or cancel in progress, so that it cannot write the
+	// job back to the data dir after it is gone.
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	st.mu.Lock()
+	if st.jobs[call.batchID] != j {
+		st.mu.Unlock()
+		writeGoogleError(w, errBatchNotFound())
+		return
+	}
+	delete(st.jobs, call.batchID)
+	j.deleted = true
+	st.mu.Unlock()
 	if st.disk != nil {
 		st.disk.remove("jobs", call.batchID+".json", call.batchID+".output")
 	}
 	writeJSON(w, http.StatusOK, []byte("{}"))
 }
 
-// renderOperation renders a job as a long-running Operation.
-func renderOperation(j jobSnapshot, withResponse bool) []byte {
-	state, changed := j.state, j.changed
+// writeOperation writes a job as a long-running Operation. A finished
+// job's results are written straight from where they are stored, without
+// copies.
+func writeOperation(w io.Writer, j jobSnapshot, withResponse bool) {
 	type inputConfig struct {
 		FileName string `json:"fileName"`
 	}
@@ -451,25 +492,17 @@ func renderOperation(j jobSnapshot, withResponse bool) []byte {
 		PendingRequestCount    string `json:"pendingRequestCount,omitempty"`
 	}
 	type metadata struct {
-		Type        string          `json:"@type"`
-		Model       string          `json:"model"`
-		DisplayName string          `json:"displayName,omitempty"`
-		InputConfig *inputConfig    `json:"inputConfig,omitempty"`
-		Output      json.RawMessage `json:"output,omitempty"`
-		CreateTime  string          `json:"createTime"`
-		EndTime     string          `json:"endTime,omitempty"`
-		UpdateTime  string          `json:"updateTime"`
-		BatchStats  batchStats      `json:"batchStats"`
-		State       string          `json:"state"`
-		Name        string          `json:"name"`
-		Priority    string          `json:"priority,omitempty"`
-	}
-	type operation struct {
-		Name     string          `json:"name"`
-		Metadata metadata        `json:"metadata"`
-		Done     bool            `json:"done,omitempty"`
-		Error    *rpcStatus      `json:"error,omitempty"`
-		Response json.RawMessage `json:"response,omitempty"`
+		Type        string       `json:"@type"`
+		Model       string       `json:"model"`
+		DisplayName string       `json:"displayName,omitempty"`
+		InputConfig *inputConfig `json:"inputConfig,omitempty"`
+		CreateTime  string       `json:"createTime"`
+		EndTime     string       `json:"endTime,omitempty"`
+		UpdateTime  string       `json:"updateTime"`
+		BatchStats  batchStats   `json:"batchStats"`
+		State       string       `json:"state"`
+		Name        string       `json:"name"`
+		Priority    string       `json:"priority,omitempty"`
 	}
 	count := func(n int) string {
 		if n == 0 {
@@ -478,39 +511,69 @@ func renderOperation(j jobSnapshot, withResponse bool) []byte {
 		return int64String(int64(n))
 	}
 	name := "batches/" + j.ID
-	op := operation{Name: name, Metadata: metadata{
+	meta := metadata{
 		Type: batchTypeURL, Model: j.Model, DisplayName: j.DisplayName,
-		CreateTime: formatTimestamp(j.CreateTime), UpdateTime: formatTimestamp(changed),
+		CreateTime: formatTimestamp(j.CreateTime), UpdateTime: formatTimestamp(j.changed),
 		BatchStats: batchStats{RequestCount: count(j.RequestCount)},
-		State:      state, Name: name,
-	}}
+		State:      j.state, Name: name,
+	}
 	if j.Priority != 0 {
-		op.Metadata.Priority = int64String(j.Priority)
+		meta.Priority = int64String(j.Priority)
 	}
 	if j.InputFile != "" {
-		op.Metadata.InputConfig = &inputConfig{FileName: "files/" + j.InputFile}
+		meta.InputConfig = &inputConfig{FileName: "files/" + j.InputFile}
 	}
-	switch state {
+	var output []byte
+	done := true
+	switch j.state {
 	case batchPending, batchRunning:
-		op.Metadata.BatchStats.PendingRequestCount = count(j.RequestCount)
-		return mustMarshal(op)
+		meta.BatchStats.PendingRequestCount = count(j.RequestCount)
+		done = false
 	case batchSucceeded:
-		op.Metadata.BatchStats.SuccessfulRequestCount = count(j.Succeeded)
-		op.Metadata.BatchStats.FailedRequestCount = count(j.Failed)
+		meta.BatchStats.SuccessfulRequestCount = count(j.Succeeded)
+		meta.BatchStats.FailedRequestCount = count(j.Failed)
 		if j.OutputFile != "" {
-			op.Metadata.Output = mustMarshal(map[string]string{"responsesFile": "files/" + j.OutputFile})
+			output = mustMarshal(map[string]string{"responsesFile": "files/" + j.OutputFile})
 		} else {
-			op.Metadata.Output = j.output
-		}
-		if withResponse && len(op.Metadata.Output) > 1 {
-			resp := append([]byte(`{"@type":"`+batchOutputTypeURL+`",`), op.Metadata.Output[1:]...)
-			op.Response = resp
+			output = j.output
 		}
 	}
-	op.Done = true
-	op.Metadata.EndTime = formatTimestamp(j.EndTime)
-	op.Error = j.Error
-	return mustMarshal(op)
+	if done {
+		meta.EndTime = formatTimestamp(j.EndTime)
+	}
+	m := mustMarshal(meta)
+	io.WriteString(w, `{"name":`)
+	w.Write(mustMarshal(name))
+	io.WriteString(w, `,"metadata":`)
+	if len(output) > 1 {
+		w.Write(m[:len(m)-1])
+		io.WriteString(w, `,"output":`)
+		w.Write(output)
+		io.WriteString(w, "}")
+	} else {
+		w.Write(m)
+	}
+	if done {
+		io.WriteString(w, `,"done":true`)
+	}
+	if done && j.Error != nil {
+		io.WriteString(w, `,"error":`)
+		w.Write(mustMarshal(j.Error))
+	}
+	if withResponse && len(output) > 1 {
+		io.WriteString(w, `,"response":{"@type":"`+batchOutputTypeURL+`",`)
+		w.Write(output[1:])
+	}
+	io.WriteString(w, "}")
+}
+
+// writeOperationResponse answers with one Operation.
+func writeOperationResponse(w http.ResponseWriter, j jobSnapshot, withResponse bool) {
+	w.Header()["Content-Type"] = contentTypeJSON
+	w.WriteHeader(http.StatusOK)
+	bw := bufio.NewWriterSize(w, 32<<10)
+	writeOperation(bw, j, withResponse)
+	bw.Flush()
 }
 
 func mustMarshal(v any) []byte {

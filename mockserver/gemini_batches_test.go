@@ -3,7 +3,11 @@ package mockserver
 import (
 	"encoding/json"
 	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -252,4 +256,77 @@ func TestListBatchesPaging(t *testing.T) {
 	_, empty := newTestServer(t)
 	r = do(t, http.MethodGet, empty+"/v1beta/batches", "")
 	assert.Equal(t, "{}", strings.TrimSpace(string(r.body)))
+}
+
+func TestBatchRequestLimit(t *testing.T) {
+	s, base := newTestServer(t, WithMaxBatchRequests(2), WithMaxBatches(1))
+	item := `{"request":{"content":{"parts":[{"text":"a"}]}}}`
+	r := do(t, http.MethodPost, base+asyncPath, `{"batch":{"inputConfig":{"requests":{"requests":[`+item+`,`+item+`,`+item+`]}}}}`)
+	assert.Equal(t, 400, r.status)
+	assert.Equal(t, "* EmbedContentBatch.input_config.requests.requests: at most 2 requests can be in one batch job (embedmock's limit, --max-batch-requests)\n", googleErr(t, r).Message)
+
+	url := startUpload(t, base, `{"file":{"name":"files/three"}}`)
+	decodeFile(t, chunk(t, base, url, "upload, finalize", 0, strings.Repeat(`{"key":"k","request":{"content":{"parts":[{"text":"a"}]}}}`+"\n", 3)))
+	r = do(t, http.MethodPost, base+asyncPath, `{"batch":{"inputConfig":{"fileName":"files/three"}}}`)
+	assert.Equal(t, 400, r.status)
+
+	// A scheduled failure is not used up by a job refused for lack of room.
+	createBatch(t, base, asyncPath, `{"batch":{"inputConfig":{"requests":{"requests":[`+item+`]}}}}`)
+	require.NoError(t, s.FailBatches(BatchFailure{}))
+	assert.Equal(t, 429, do(t, http.MethodPost, base+asyncPath, `{"batch":{"inputConfig":{"requests":{"requests":[`+item+`]}}}}`).status)
+	assert.Len(t, s.BatchFailures(), 1)
+}
+
+func TestDeletedJobStaysDeletedAfterRestart(t *testing.T) {
+	dir := t.TempDir()
+	clock := newTestClock()
+	opts := []Option{WithDataDir(dir), WithClock(clock.Now), WithBatchDelay(time.Minute)}
+	s1, err := New(opts...)
+	require.NoError(t, err)
+	ts1 := httptest.NewServer(s1)
+	item := `{"request":{"content":{"parts":[{"text":"a"}]}}}`
+	pending := createBatch(t, ts1.URL, asyncPath, `{"batch":{"inputConfig":{"requests":{"requests":[`+item+`]}}}}`)
+	finished := createBatch(t, ts1.URL, asyncPath, `{"batch":{"inputConfig":{"requests":{"requests":[`+item+`]}}}}`)
+	clock.Advance(time.Minute)
+	getBatch(t, ts1.URL, finished.Name)
+	for _, op := range []operationJSON{pending, finished} {
+		assert.Equal(t, 200, do(t, http.MethodDelete, ts1.URL+"/v1beta/"+op.Name, "").status)
+		assert.Equal(t, 404, do(t, http.MethodGet, ts1.URL+"/v1beta/"+op.Name, "").status)
+		assert.Equal(t, 404, do(t, http.MethodPost, ts1.URL+"/v1beta/"+op.Name+":cancel", "").status)
+	}
+	ts1.Close()
+	s2, err := New(opts...)
+	require.NoError(t, err)
+	ts2 := httptest.NewServer(s2)
+	defer ts2.Close()
+	for _, op := range []operationJSON{pending, finished} {
+		assert.Equal(t, 404, do(t, http.MethodGet, ts2.URL+"/v1beta/"+op.Name, "").status)
+	}
+	entries, err := os.ReadDir(filepath.Join(dir, "jobs"))
+	require.NoError(t, err)
+	assert.Empty(t, entries)
+}
+
+func TestConcurrentGetsListsAndDeletes(t *testing.T) {
+	_, base := newTestServer(t, WithDataDir(t.TempDir()))
+	item := `{"request":{"content":{"parts":[{"text":"a"}]}}}`
+	var names []string
+	for range 12 {
+		names = append(names, createBatch(t, base, asyncPath, `{"batch":{"inputConfig":{"requests":{"requests":[`+item+`]}}}}`).Name)
+	}
+	var wg sync.WaitGroup
+	for i, name := range names {
+		wg.Go(func() { do(t, http.MethodGet, base+"/v1beta/"+name, "") })
+		wg.Go(func() { do(t, http.MethodGet, base+"/v1beta/batches?pageSize=5", "") })
+		if i%3 == 0 {
+			wg.Go(func() { do(t, http.MethodDelete, base+"/v1beta/"+name, "") })
+		}
+	}
+	wg.Wait()
+	r := do(t, http.MethodGet, base+"/v1beta/batches", "")
+	var page struct {
+		Operations []operationJSON `json:"operations"`
+	}
+	require.NoError(t, json.Unmarshal(r.body, &page))
+	assert.Len(t, page.Operations, 8)
 }

@@ -22,22 +22,27 @@ const (
 	DefaultMaxFileBytes = 2 << 30 // 2 GiB, the real Files API's limit
 	DefaultMaxFiles     = 1000
 	DefaultMaxBatches   = 1000
-	DefaultBatchTTL     = 48 * time.Hour
+	// DefaultMaxBatchRequests bounds the requests of one batch job: a
+	// finished job's results are held whole (about 37 KB per 3072-value
+	// vector).
+	DefaultMaxBatchRequests = 10000
+	DefaultBatchTTL         = 48 * time.Hour
 )
 
 type config struct {
-	vectorMode   fakeembed.Mode
-	geminiModels []GeminiModel
-	legacyModels bool
-	apiKeys      []string
-	maxBodyBytes int64
-	clock        Clock
-	batchDelay   time.Duration
-	batchTTL     time.Duration
-	dataDir      string
-	maxFileBytes int64
-	maxFiles     int
-	maxBatches   int
+	vectorMode       fakeembed.Mode
+	geminiModels     []GeminiModel
+	legacyModels     bool
+	apiKeys          []string
+	maxBodyBytes     int64
+	clock            Clock
+	batchDelay       time.Duration
+	batchTTL         time.Duration
+	dataDir          string
+	maxFileBytes     int64
+	maxFiles         int
+	maxBatches       int
+	maxBatchRequests int
 
 	cassettes     []string
 	missPolicy    MissPolicy
@@ -53,16 +58,17 @@ type config struct {
 
 func defaultConfig() config {
 	return config{
-		vectorMode:   fakeembed.Lexical,
-		geminiModels: DefaultGeminiModels(),
-		maxBodyBytes: DefaultMaxBodyBytes,
-		clock:        time.Now,
-		batchTTL:     DefaultBatchTTL,
-		maxFileBytes: DefaultMaxFileBytes,
-		maxFiles:     DefaultMaxFiles,
-		maxBatches:   DefaultMaxBatches,
-		upstream:     DefaultUpstream,
-		logOutput:    io.Discard,
+		vectorMode:       fakeembed.Lexical,
+		geminiModels:     DefaultGeminiModels(),
+		maxBodyBytes:     DefaultMaxBodyBytes,
+		clock:            time.Now,
+		batchTTL:         DefaultBatchTTL,
+		maxFileBytes:     DefaultMaxFileBytes,
+		maxFiles:         DefaultMaxFiles,
+		maxBatches:       DefaultMaxBatches,
+		maxBatchRequests: DefaultMaxBatchRequests,
+		upstream:         DefaultUpstream,
+		logOutput:        io.Discard,
 	}
 }
 
@@ -77,8 +83,8 @@ func (c *config) validate() error {
 		return fmt.Errorf("mockserver: batch delay must not be negative, got %v", c.batchDelay)
 	case c.batchTTL <= 0:
 		return fmt.Errorf("mockserver: batch TTL must be positive, got %v", c.batchTTL)
-	case c.maxFileBytes <= 0 || c.maxFiles <= 0 || c.maxBatches <= 0:
-		return fmt.Errorf("mockserver: file size, file count and batch count limits must be positive")
+	case c.maxFileBytes <= 0 || c.maxFiles <= 0 || c.maxBatches <= 0 || c.maxBatchRequests <= 0:
+		return fmt.Errorf("mockserver: file size, file count, batch count and batch size limits must be positive")
 	case c.missPolicy == MissRecord && len(c.cassettes) > 0 && c.recordTo == "":
 		return errors.New("mockserver: the record miss policy needs a cassette to record to (WithRecordTo)")
 	case c.logOutput == nil:
@@ -175,6 +181,13 @@ func WithMaxFiles(n int) Option {
 // deleted.
 func WithMaxBatches(n int) Option {
 	return func(c *config) { c.maxBatches = n }
+}
+
+// WithMaxBatchRequests limits the requests of one batch job, inline or in
+// a file (default DefaultMaxBatchRequests); larger jobs are refused with a
+// 400 when created.
+func WithMaxBatchRequests(n int) Option {
+	return func(c *config) { c.maxBatchRequests = n }
 }
 
 // WithCassettes answers requests from recorded cassettes (go-vcr format):

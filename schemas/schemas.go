@@ -68,25 +68,100 @@ func Document(name Name) []byte {
 // UseNumber, against the named schema. It returns nil when doc is valid, else
 // the violation that comes first in path order (the order in which a
 // streaming parser would meet it, up to object key order).
+//
+// Validation stops at the first invalid element of a long list, so a body
+// of a million bad items costs no more than a body of one.
 func Validate(name Name, doc any) *Violation {
 	reg := compiled()
-	sch, ok := reg.schemas[name]
-	if !ok {
+	if _, ok := reg.schemas[name]; !ok {
 		panic(fmt.Sprintf("schemas: unknown schema %q", name))
 	}
-	err := sch.Validate(doc)
+	return reg.validate(string(name)+".json", doc)
+}
+
+// pruneLimit is how many elements of a list are validated together; the
+// rest are validated one by one.
+const pruneLimit = 16
+
+// validate checks doc against the schema ref ("file.json" or
+// "file.json#/$defs/X").
+func (reg *registry) validate(ref string, doc any) *Violation {
+	pruned, rest := prune(doc, Path{})
+	if v := reg.validateWhole(ref, pruned); v != nil || len(rest) == 0 {
+		return v
+	}
+	for _, list := range rest {
+		itemRef, ok := reg.itemsRef(ref, list.path)
+		if !ok {
+			return reg.validateWhole(ref, doc)
+		}
+		for i, item := range list.items {
+			if v := reg.validate(itemRef, item); v != nil {
+				v.Path = append(append(slices.Clip(list.path), list.start+i), v.Path...)
+				return v
+			}
+		}
+	}
+	return nil
+}
+
+// longList is the part of a list that prune left out.
+type longList struct {
+	path  Path
+	start int
+	items []any
+}
+
+// prune copies v with every list cut to its first pruneLimit elements, and
+// returns the elements left out.
+func prune(v any, path Path) (any, []longList) {
+	switch x := v.(type) {
+	case map[string]any:
+		var rest []longList
+		out := make(map[string]any, len(x))
+		for k, val := range x {
+			var r []longList
+			out[k], r = prune(val, append(slices.Clip(path), k))
+			rest = append(rest, r...)
+		}
+		return out, rest
+	case []any:
+		n := min(len(x), pruneLimit)
+		var rest []longList
+		out := make([]any, n)
+		for i := range n {
+			var r []longList
+			out[i], r = prune(x[i], append(slices.Clip(path), i))
+			rest = append(rest, r...)
+		}
+		if len(x) > n {
+			rest = append(rest, longList{path: path, start: n, items: x[n:]})
+		}
+		return out, rest
+	}
+	return v, nil
+}
+
+// validateWhole validates doc in one pass and reports its first violation.
+func (reg *registry) validateWhole(ref string, doc any) *Violation {
+	sch, err := reg.schema(ref)
+	if err != nil {
+		panic(err) // refs come from the embedded documents, which are tested
+	}
+	err = sch.Validate(doc)
 	if err == nil {
 		return nil
 	}
+	start, file := reg.refNode(ref)
 	verr, ok := err.(*jsonschema.ValidationError)
 	if !ok {
 		// Only values that are not JSON (never produced by encoding/json)
 		// fail this way.
-		return &Violation{Kind: InvalidValue, Value: doc, ProtoType: reg.protoType(reg.nodeAt(string(name), nil))}
+		return &Violation{Kind: InvalidValue, Value: doc, ProtoType: reg.protoType(start)}
 	}
 	var found []*Violation
 	for _, leaf := range leaves(verr, nil) {
-		if v := reg.violation(string(name), doc, leaf); v != nil {
+		if v := reg.violation(start, file, doc, leaf); v != nil {
 			found = append(found, v)
 		}
 	}
@@ -217,8 +292,12 @@ func leaves(e *jsonschema.ValidationError, out []*jsonschema.ValidationError) []
 // registry is the compiled schemas plus the raw documents, which are walked
 // to find the schema node (and its x-proto-type) for an instance location.
 type registry struct {
-	schemas map[Name]*jsonschema.Schema
-	raw     map[string]map[string]any // file name -> parsed document
+	schemas  map[Name]*jsonschema.Schema
+	raw      map[string]map[string]any // file name -> parsed document
+	compiler *jsonschema.Compiler
+
+	mu   sync.Mutex
+	refs map[string]*jsonschema.Schema // compiled definitions, by ref
 }
 
 var compiled = sync.OnceValue(func() *registry {
@@ -229,9 +308,54 @@ var compiled = sync.OnceValue(func() *registry {
 	return reg
 })
 
+// schema returns the compiled schema for ref, compiling definitions on
+// first use.
+func (reg *registry) schema(ref string) (*jsonschema.Schema, error) {
+	if name, ok := strings.CutSuffix(ref, ".json"); ok {
+		if s, ok := reg.schemas[Name(name)]; ok {
+			return s, nil
+		}
+	}
+	reg.mu.Lock()
+	defer reg.mu.Unlock()
+	if s, ok := reg.refs[ref]; ok {
+		return s, nil
+	}
+	s, err := reg.compiler.Compile(ref)
+	if err != nil {
+		return nil, err
+	}
+	reg.refs[ref] = s
+	return s, nil
+}
+
+// refNode returns the raw schema node ref names and the file it is in.
+func (reg *registry) refNode(ref string) (map[string]any, string) {
+	file, _, _ := strings.Cut(ref, "#")
+	return reg.resolve(map[string]any{"$ref": ref}, file)
+}
+
+// itemsRef returns the ref of the item schema of the list at path inside
+// an instance of ref.
+func (reg *registry) itemsRef(ref string, path Path) (string, bool) {
+	start, file := reg.refNode(ref)
+	node, file := reg.nodeFrom(start, file, path)
+	items, _ := node["items"].(map[string]any)
+	itemRef, ok := items["$ref"].(string)
+	if !ok {
+		return "", false
+	}
+	target, fragment, _ := strings.Cut(itemRef, "#")
+	if target == "" {
+		target = file
+	}
+	return target + "#" + fragment, true
+}
+
 func compile() (*registry, error) {
-	reg := &registry{schemas: map[Name]*jsonschema.Schema{}, raw: map[string]map[string]any{}}
+	reg := &registry{schemas: map[Name]*jsonschema.Schema{}, raw: map[string]map[string]any{}, refs: map[string]*jsonschema.Schema{}}
 	c := jsonschema.NewCompiler()
+	reg.compiler = c
 	c.Draft = jsonschema.Draft2020
 	files, err := fs.Glob(documents, "*.json")
 	if err != nil {
@@ -265,13 +389,14 @@ func compile() (*registry, error) {
 }
 
 // violation turns one leaf error into a Violation, or nil if it cannot be
-// located (which the tests rule out for the shipped schemas).
-func (reg *registry) violation(file string, doc any, leaf *jsonschema.ValidationError) *Violation {
+// located (which the tests rule out for the shipped schemas). start is the
+// schema node doc was validated against, in file.
+func (reg *registry) violation(start map[string]any, file string, doc any, leaf *jsonschema.ValidationError) *Violation {
 	path, value, ok := locate(doc, leaf.InstanceLocation)
 	if !ok {
 		return nil
 	}
-	node := reg.nodeAt(file+".json", path)
+	node, _ := reg.nodeFrom(start, file, path)
 	if node == nil {
 		return nil
 	}
@@ -374,13 +499,13 @@ func locate(doc any, pointer string) (Path, any, bool) {
 	return path, cur, true
 }
 
-// nodeAt returns the schema node (with $refs resolved) that describes the
-// value at path in an instance of the document file.
-func (reg *registry) nodeAt(file string, path Path) map[string]any {
-	node, file := reg.resolve(reg.raw[file], file)
+// nodeFrom returns the schema node (with $refs resolved), and its file, that
+// describes the value at path inside an instance of the node start of file.
+func (reg *registry) nodeFrom(start map[string]any, file string, path Path) (map[string]any, string) {
+	node, file := reg.resolve(start, file)
 	for _, seg := range path {
 		if node == nil {
-			return nil
+			return nil, file
 		}
 		var next map[string]any
 		switch s := seg.(type) {
@@ -392,7 +517,7 @@ func (reg *registry) nodeAt(file string, path Path) map[string]any {
 		}
 		node, file = reg.resolve(next, file)
 	}
-	return node
+	return node, file
 }
 
 // resolve follows $ref chains ("other.json#/$defs/X" or "#/$defs/X").

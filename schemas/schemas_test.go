@@ -3,6 +3,8 @@ package schemas
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -99,4 +101,87 @@ func TestPathRendering(t *testing.T) {
 	p := Path{"requests", 3, "content", "parts", 0, "inlineData"}
 	assert.Equal(t, "requests[3].content.parts[0].inline_data", p.ProtoPath())
 	assert.Equal(t, "/requests/3/content/parts/0/inlineData", p.String())
+}
+
+func TestLongListsReportTheFirstBadElement(t *testing.T) {
+	item := `{"content":{"parts":[{"text":"a"}]}}`
+	items := make([]string, 0, 50)
+	for range 20 {
+		items = append(items, item)
+	}
+	items = append(items, "1")
+	for range 29 {
+		items = append(items, `{"bad":true}`)
+	}
+	body := `{"requests":[` + strings.Join(items, ",") + `]}`
+	v := Validate(GeminiBatchEmbedContentsRequest, decode(t, body))
+	require.NotNil(t, v)
+	assert.Equal(t, Violation{Kind: InvalidValue, Path: Path{"requests", 20}, Value: json.Number("1"), ProtoType: "EmbedContentRequest"}, *v)
+
+	parts := make([]string, 40)
+	for i := range parts {
+		parts[i] = `{"text":"p"}`
+	}
+	parts[30] = `{"text":"p","id":1}`
+	body = `{"requests":[` + item + `,{"content":{"parts":[` + strings.Join(parts, ",") + `]}}]}`
+	v = Validate(GeminiBatchEmbedContentsRequest, decode(t, body))
+	require.NotNil(t, v)
+	assert.Equal(t, Violation{Kind: UnknownField, Path: Path{"requests", 1, "content", "parts", 30}, Field: "id"}, *v)
+	assert.Equal(t, "requests[1].content.parts[30]", v.Path.ProtoPath())
+
+	// A long valid list is valid.
+	valid := make([]string, 500)
+	for i := range valid {
+		valid[i] = item
+	}
+	assert.Nil(t, Validate(GeminiBatchEmbedContentsRequest, decode(t, `{"requests":[`+strings.Join(valid, ",")+`]}`)))
+}
+
+// TestListItemsAreReferences checks what long-list validation relies on:
+// every list's item schema is a $ref that can be compiled on its own.
+func TestListItemsAreReferences(t *testing.T) {
+	var walk func(node any, where string)
+	walk = func(node any, where string) {
+		switch x := node.(type) {
+		case map[string]any:
+			if items, ok := x["items"].(map[string]any); ok {
+				ref, ok := items["$ref"].(string)
+				assert.True(t, ok, "%s: list items must be a $ref", where)
+				if ok {
+					full := ref
+					if strings.HasPrefix(ref, "#") {
+						full = strings.SplitN(where, "#", 2)[0] + ref
+					}
+					_, err := compiled().schema(full)
+					assert.NoError(t, err, full)
+				}
+			}
+			for k, v := range x {
+				walk(v, where+"/"+k)
+			}
+		case []any:
+			for i, v := range x {
+				walk(v, fmt.Sprintf("%s/%d", where, i))
+			}
+		}
+	}
+	for file, doc := range compiled().raw {
+		walk(doc, file+"#")
+	}
+}
+
+func BenchmarkValidateLongInvalidList(b *testing.B) {
+	body := `{"requests":[` + strings.Repeat("1,", 100000) + `1]}`
+	var doc any
+	dec := json.NewDecoder(strings.NewReader(body))
+	dec.UseNumber()
+	if err := dec.Decode(&doc); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if Validate(GeminiBatchEmbedContentsRequest, doc) == nil {
+			b.Fatal("valid?")
+		}
+	}
 }

@@ -122,6 +122,7 @@ func serve(ctx context.Context, name string, args []string, stdout, stderr io.Wr
 	dataDir := c.fs.String("data-dir", "", "persist batch jobs, files and uploads in this `directory` (default: memory only)")
 	maxFiles := c.fs.Int("max-files", mockserver.DefaultMaxFiles, "most files stored at once (uploads in progress included)")
 	maxBatches := c.fs.Int("max-batches", mockserver.DefaultMaxBatches, "most batch jobs stored at once")
+	maxBatchRequests := c.fs.Int("max-batch-requests", mockserver.DefaultMaxBatchRequests, "most requests in one batch job")
 	var cassettes stringList
 	c.fs.Var(&cassettes, "cassette", "answer from this cassette `file or directory` (repeatable)")
 	defaultMiss := "fake"
@@ -136,7 +137,8 @@ func serve(ctx context.Context, name string, args []string, stdout, stderr io.Wr
 		"vectors": "EMBEDMOCK_VECTORS", "models": "EMBEDMOCK_MODELS", "legacy-models": "EMBEDMOCK_LEGACY_MODELS",
 		"batch-delay": "EMBEDMOCK_BATCH_DELAY", "batch-ttl": "EMBEDMOCK_BATCH_TTL", "data-dir": "EMBEDMOCK_DATA_DIR",
 		"max-files": "EMBEDMOCK_MAX_FILES", "max-batches": "EMBEDMOCK_MAX_BATCHES", "on-miss": "EMBEDMOCK_ON_MISS",
-		"upstream": "EMBEDMOCK_UPSTREAM", "record-to": "EMBEDMOCK_RECORD_TO", "replay-latency": "EMBEDMOCK_REPLAY_LATENCY",
+		"max-batch-requests": "EMBEDMOCK_MAX_BATCH_REQUESTS",
+		"upstream":           "EMBEDMOCK_UPSTREAM", "record-to": "EMBEDMOCK_RECORD_TO", "replay-latency": "EMBEDMOCK_REPLAY_LATENCY",
 	} {
 		c.bind(flagName, env, false)
 	}
@@ -170,6 +172,7 @@ func serve(ctx context.Context, name string, args []string, stdout, stderr io.Wr
 		mockserver.WithDataDir(*dataDir),
 		mockserver.WithMaxFiles(*maxFiles),
 		mockserver.WithMaxBatches(*maxBatches),
+		mockserver.WithMaxBatchRequests(*maxBatchRequests),
 		mockserver.WithLogOutput(stderr),
 	)
 	if *modelsFile != "" {
