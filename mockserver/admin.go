@@ -4,7 +4,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
+	"time"
 )
 
 // BatchFailure makes the next Count batch jobs created end in
@@ -101,4 +103,146 @@ func (s *Server) handleBatchFailures(w http.ResponseWriter, r *http.Request) {
 		s.ClearBatchFailures()
 		writeJSON(w, http.StatusOK, []byte("{}"))
 	}
+}
+
+// decodeAdminBody reads an admin request's JSON body into v, rejecting
+// unknown fields; an empty body leaves v as it is.
+func (s *Server) decodeAdminBody(w http.ResponseWriter, r *http.Request, v any) *googleError {
+	body, gerr := s.readBody(w, r)
+	if gerr != nil {
+		return gerr
+	}
+	if len(strings.TrimSpace(string(body))) == 0 {
+		return nil
+	}
+	dec := json.NewDecoder(strings.NewReader(string(body)))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return newGoogleError(http.StatusBadRequest, "embedmock: "+r.URL.Path+": "+err.Error())
+	}
+	return nil
+}
+
+// handleRequests serves /_embedmock/requests: GET lists the journal
+// (filters: family, route, model, status; limit keeps the newest), DELETE
+// clears it.
+func (s *Server) handleRequests(w http.ResponseWriter, r *http.Request) {
+	if r.Method == http.MethodDelete {
+		s.ClearRequests()
+		writeJSON(w, http.StatusOK, []byte("{}"))
+		return
+	}
+	filters, limit, gerr := journalQuery(r.URL.Query())
+	if gerr != nil {
+		writeGoogleError(w, gerr)
+		return
+	}
+	list := s.Requests(filters...)
+	if limit > 0 && len(list) > limit {
+		list = list[len(list)-limit:]
+	}
+	if list == nil {
+		list = []Request{}
+	}
+	writeJSON(w, http.StatusOK, mustMarshal(map[string][]Request{"requests": list}))
+}
+
+// handleFaults serves /_embedmock/faults: POST schedules one (see Fault),
+// GET lists the pending ones, DELETE clears them.
+func (s *Server) handleFaults(w http.ResponseWriter, r *http.Request) {
+	switch r.Method {
+	case http.MethodPost:
+		var fj faultJSON
+		if gerr := s.decodeAdminBody(w, r, &fj); gerr != nil {
+			writeGoogleError(w, gerr)
+			return
+		}
+		f, err := fj.fault()
+		if err == nil {
+			err = s.InjectFault(f)
+		}
+		if err != nil {
+			writeGoogleError(w, newGoogleError(http.StatusBadRequest, "embedmock: "+strings.TrimPrefix(err.Error(), "mockserver: ")))
+			return
+		}
+		if f.Count == 0 {
+			f.Count = 1
+		}
+		writeJSON(w, http.StatusOK, mustMarshal(f.toJSON()))
+	case http.MethodGet:
+		list := []faultJSON{}
+		for _, f := range s.Faults() {
+			list = append(list, f.toJSON())
+		}
+		writeJSON(w, http.StatusOK, mustMarshal(map[string][]faultJSON{"faults": list}))
+	case http.MethodDelete:
+		s.ClearFaults()
+		writeJSON(w, http.StatusOK, []byte("{}"))
+	}
+}
+
+// FakeClock returns the server's fake clock, or nil if it follows another
+// clock.
+func (s *Server) FakeClock() *FakeClock { return s.cfg.fakeClock }
+
+// handleClock serves /_embedmock/clock: GET reports the server time, POST
+// moves a fake clock: {"advance": "1h"} or {"now": "2026-01-02T15:04:05Z"}.
+func (s *Server) handleClock(w http.ResponseWriter, r *http.Request) {
+	fc := s.cfg.fakeClock
+	if r.Method == http.MethodPost {
+		if fc == nil {
+			writeGoogleError(w, newGoogleError(http.StatusConflict, "embedmock: the server follows the real clock; start it with --fake-clock to move time"))
+			return
+		}
+		var req struct {
+			Advance string `json:"advance"`
+			Now     string `json:"now"`
+		}
+		if gerr := s.decodeAdminBody(w, r, &req); gerr != nil {
+			writeGoogleError(w, gerr)
+			return
+		}
+		switch {
+		case req.Advance != "" && req.Now != "":
+			writeGoogleError(w, newGoogleError(http.StatusBadRequest, "embedmock: give advance or now, not both"))
+			return
+		case req.Advance != "":
+			d, err := time.ParseDuration(req.Advance)
+			if err != nil {
+				writeGoogleError(w, newGoogleError(http.StatusBadRequest, "embedmock: advance must be a Go duration such as 90m, got "+strconv.Quote(req.Advance)))
+				return
+			}
+			fc.Advance(d)
+		case req.Now != "":
+			t, err := time.Parse(time.RFC3339Nano, req.Now)
+			if err != nil {
+				writeGoogleError(w, newGoogleError(http.StatusBadRequest, "embedmock: now must be an RFC 3339 time, got "+strconv.Quote(req.Now)))
+				return
+			}
+			fc.SetNow(t)
+		default:
+			writeGoogleError(w, newGoogleError(http.StatusBadRequest, "embedmock: give advance (a duration) or now (an RFC 3339 time)"))
+			return
+		}
+	}
+	writeJSON(w, http.StatusOK, mustMarshal(map[string]any{"now": formatTimestamp(s.now()), "fake": fc != nil}))
+}
+
+// Reset forgets everything the server accumulated: the journal, scheduled
+// faults and batch failures, rate limit state, batch jobs, files and
+// uploads in progress (also in the data dir). Cassettes and configuration
+// stay.
+func (s *Server) Reset() {
+	s.ClearRequests()
+	s.ClearFaults()
+	s.ClearBatchFailures()
+	if s.limiter != nil {
+		s.limiter.reset()
+	}
+	s.store.reset()
+}
+
+func (s *Server) handleReset(w http.ResponseWriter, r *http.Request) {
+	s.Reset()
+	writeJSON(w, http.StatusOK, []byte("{}"))
 }

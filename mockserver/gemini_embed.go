@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"github.com/embedmock/embedmock/fakeembed"
 	"github.com/embedmock/embedmock/schemas"
@@ -254,20 +255,57 @@ func (s *Server) handleBatchEmbedContents(w http.ResponseWriter, r *http.Request
 }
 
 // appendEmbedding appends the JSON array of req's vector and returns the
-// input's token estimate. Over-long input is cut to the model's token limit
-// first, silently, as Vertex AI's default autoTruncate does.
+// input's token estimate.
 func (s *Server) appendEmbedding(b []byte, model *GeminiModel, req embedRequest) ([]byte, int) {
-	text := fakeembed.TruncateToTokens(req.joinedText(), model.InputTokenLimit)
-	task := req.task
+	vp := vectorBuffers.Get().(*[]float32)
+	defer vectorBuffers.Put(vp)
+	var tokens int
+	*vp, tokens = s.geminiVector((*vp)[:0], model, req.task, req.title, req.joinedText(), req.outputDims)
+	return appendVector(b, *vp), tokens
+}
+
+// geminiVector appends the vector a Gemini request gets to dst and returns
+// the input's token estimate. Over-long input is cut to the model's token
+// limit first, silently, as Vertex AI's default autoTruncate does.
+func (s *Server) geminiVector(dst []float32, model *GeminiModel, task, title, text string, dims int) ([]float32, int) {
+	text = fakeembed.TruncateToTokens(text, model.InputTokenLimit)
 	if model.Embedding.IgnoresTaskType {
 		task = ""
 	}
-	vp := vectorBuffers.Get().(*[]float32)
-	defer vectorBuffers.Put(vp)
-	*vp = fakeembed.AppendVector((*vp)[:0], s.cfg.vectorMode,
-		fakeembed.Input{Model: model.ID(), Task: task, Title: req.title, Text: text},
-		fakeembed.Shape{Dimensions: model.Embedding.Dimensions, Output: req.outputDims})
-	return appendVector(b, *vp), fakeembed.EstimateTokens(text)
+	dst = fakeembed.AppendVector(dst, s.cfg.vectorMode,
+		fakeembed.Input{Model: model.ID(), Task: task, Title: title, Text: text},
+		fakeembed.Shape{Dimensions: model.Embedding.Dimensions, Output: dims})
+	return dst, fakeembed.EstimateTokens(text)
+}
+
+// VectorQuery is an embedding input as a Gemini request gives it.
+type VectorQuery struct {
+	Model      string // model id, with or without "models/"
+	Text       string // the text parts, joined with "\n"
+	TaskType   string // TaskType name; "" for none
+	Title      string
+	Dimensions int // outputDimensionality; 0 for the model's full dimension
+}
+
+// Vector returns the exact vector the server answers q with, so that tests
+// can assert on values without a round trip. It fails for a model the
+// server does not serve and for a dimension the model does not accept.
+func (s *Server) Vector(q VectorQuery) ([]float32, error) {
+	id := strings.TrimPrefix(q.Model, "models/")
+	model, ok := s.gemini.lookup(id)
+	if !ok {
+		return nil, fmt.Errorf("mockserver: no model %q is served", id)
+	}
+	req := embedRequest{outputDims: q.Dimensions, parts: []embedPart{{text: q.Text, hasText: true, members: []string{"text"}}}, hasContent: true}
+	if lines := req.fieldViolations("VectorQuery", model); len(lines) > 0 {
+		return nil, fmt.Errorf("mockserver: %s", strings.Join(lines, "; "))
+	}
+	task := q.TaskType
+	if task == taskTypeNames[0] {
+		task = ""
+	}
+	v, _ := s.geminiVector(nil, model, task, q.Title, q.Text, q.Dimensions)
+	return v, nil
 }
 
 func appendUsageMetadata(b []byte, tokens int) []byte {

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
 	"slices"
 	"time"
 
@@ -54,6 +55,13 @@ type config struct {
 	redactHeaders []string
 	redactFields  []string
 	logOutput     io.Writer
+
+	fakeClock   *FakeClock
+	journalSize int
+	rpm, tpm    int
+	faultRate   float64
+	faultStatus int
+	faultSeed   uint64
 }
 
 func defaultConfig() config {
@@ -68,6 +76,8 @@ func defaultConfig() config {
 		maxBatches:       DefaultMaxBatches,
 		maxBatchRequests: DefaultMaxBatchRequests,
 		upstream:         DefaultUpstream,
+		journalSize:      DefaultJournalSize,
+		faultStatus:      http.StatusServiceUnavailable,
 		logOutput:        io.Discard,
 	}
 }
@@ -89,6 +99,12 @@ func (c *config) validate() error {
 		return errors.New("mockserver: the record miss policy needs a cassette to record to (WithRecordTo)")
 	case c.logOutput == nil:
 		return errors.New("mockserver: the log output must not be nil")
+	case c.rpm < 0 || c.tpm < 0:
+		return errors.New("mockserver: rate limits must not be negative")
+	case c.faultRate < 0 || c.faultRate > 1:
+		return fmt.Errorf("mockserver: the fault rate must be between 0 and 1, got %v", c.faultRate)
+	case c.faultRate > 0 && (c.faultStatus < 400 || c.faultStatus > 599):
+		return fmt.Errorf("mockserver: the random fault status must be 400-599, got %d", c.faultStatus)
 	}
 	if err := validateGeminiModels(c.geminiModels); err != nil {
 		return err
@@ -244,4 +260,32 @@ func WithRedaction(headers, fields []string) Option {
 // answer with (such as a failed cassette write); default: discarded.
 func WithLogOutput(w io.Writer) Option {
 	return func(c *config) { c.logOutput = w }
+}
+
+// WithFakeClock makes the server follow c (see FakeClock); Server.FakeClock
+// returns it, and the admin route /_embedmock/clock moves it.
+func WithFakeClock(c *FakeClock) Option {
+	return func(cfg *config) { cfg.fakeClock, cfg.clock = c, c.Now }
+}
+
+// WithJournalSize sets how many requests the journal keeps (default
+// DefaultJournalSize); 0 turns the journal off.
+func WithJournalSize(n int) Option {
+	return func(c *config) { c.journalSize = n }
+}
+
+// WithRateLimits enforces per-API-key quotas: rpm requests and tpm input
+// tokens (by the token estimate) per minute, with token buckets refilled
+// continuously on the server clock. Exceeding one gets the real API's 429
+// RESOURCE_EXHAUSTED with QuotaFailure and RetryInfo and a Retry-After
+// header. 0 means no limit.
+func WithRateLimits(rpm, tpm int) Option {
+	return func(c *config) { c.rpm, c.tpm = rpm, tpm }
+}
+
+// WithRandomFaults makes each API request fail with probability rate,
+// answered with the API's error for status, from a random sequence seeded
+// with seed (the same seed gives the same faults for the same requests).
+func WithRandomFaults(rate float64, status int, seed uint64) Option {
+	return func(c *config) { c.faultRate, c.faultStatus, c.faultSeed = rate, status, seed }
 }

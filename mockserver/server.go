@@ -12,6 +12,7 @@ package mockserver
 import (
 	"fmt"
 	"html"
+	"math/rand/v2"
 	"net/http"
 	"sync"
 	"time"
@@ -33,6 +34,9 @@ type Server struct {
 	keys    map[string]bool // accepted API keys; nil accepts any non-empty key
 	store   *store
 	rec     *recordingState
+	journal *journal
+	faults  *faults
+	limiter *rateLimiter
 	handler http.Handler
 
 	adminMu       sync.Mutex
@@ -59,7 +63,12 @@ func New(opts ...Option) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{cfg: cfg, gemini: newGeminiCatalog(cfg.geminiModels, cfg.legacyModels), store: st}
+	s := &Server{
+		cfg: cfg, gemini: newGeminiCatalog(cfg.geminiModels, cfg.legacyModels), store: st,
+		journal: newJournal(cfg.journalSize),
+		faults:  &faults{rate: cfg.faultRate, status: cfg.faultStatus, rng: rand.New(rand.NewPCG(cfg.faultSeed, cfg.faultSeed^0x9E3779B97F4A7C15))},
+		limiter: newRateLimiter(cfg.rpm, cfg.tpm),
+	}
 	if len(cfg.apiKeys) > 0 {
 		s.keys = map[string]bool{}
 		for _, k := range cfg.apiKeys {
@@ -100,6 +109,10 @@ func (s *Server) routes() http.Handler {
 
 	r.HandleFunc("/_embedmock/health", s.handleHealth).Methods(http.MethodGet, http.MethodHead)
 	r.HandleFunc("/_embedmock/batch-failures", s.handleBatchFailures).Methods(http.MethodGet, http.MethodPost, http.MethodDelete)
+	r.HandleFunc("/_embedmock/requests", s.handleRequests).Methods(http.MethodGet, http.MethodDelete)
+	r.HandleFunc("/_embedmock/faults", s.handleFaults).Methods(http.MethodGet, http.MethodPost, http.MethodDelete)
+	r.HandleFunc("/_embedmock/clock", s.handleClock).Methods(http.MethodGet, http.MethodPost)
+	r.HandleFunc("/_embedmock/reset", s.handleReset).Methods(http.MethodPost)
 
 	for _, version := range []string{"v1beta", "v1"} {
 		gemini := func(route string, h func(http.ResponseWriter, *http.Request, geminiCall)) http.Handler {
@@ -130,9 +143,11 @@ func (s *Server) routes() http.Handler {
 	case s.cfg.proxyAll:
 		root = http.HandlerFunc(s.handleProxy)
 	case s.rec.library != nil:
-		root = s.withReplay(r)
+		root = s.withControl(s.withReplay(r))
+	default:
+		root = s.withControl(r)
 	}
-	return withCommonHeaders(withRecovery(root))
+	return withCommonHeaders(withRecovery(s.withJournal(root)))
 }
 
 // withCommonHeaders marks every response as served by the fake.

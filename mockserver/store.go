@@ -226,3 +226,37 @@ func (st *store) putGeneratedFile(id, displayName, mimeType string, content []by
 // hexSHA256 is the digest as the Files API reports it: the base64 of its
 // hex form (fileResource encodes it).
 func hexSHA256(sum []byte) string { return hex.EncodeToString(sum) }
+
+// reset forgets every job, file and upload, waiting for jobs being finished.
+func (st *store) reset() {
+	st.mu.Lock()
+	jobs := make([]*batchJob, 0, len(st.jobs))
+	for _, j := range st.jobs {
+		jobs = append(jobs, j)
+	}
+	st.mu.Unlock()
+	for _, j := range jobs {
+		j.mu.Lock()
+		st.mu.Lock()
+		if st.jobs[j.ID] == j {
+			delete(st.jobs, j.ID)
+			j.deleted = true
+			if st.disk != nil {
+				st.disk.remove("jobs", j.ID+".json", j.ID+".output")
+			}
+		}
+		st.mu.Unlock()
+		j.mu.Unlock()
+	}
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	for id := range st.files {
+		st.removeFileLocked(id)
+	}
+	for id := range st.uploads {
+		delete(st.uploads, id)
+		if st.disk != nil {
+			st.disk.remove("uploads", id+".json", id+".part")
+		}
+	}
+}

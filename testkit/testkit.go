@@ -10,14 +10,20 @@
 //	}
 //
 // The server is a mockserver.Server (embedded, so its accessors are
-// available) behind a loopback httptest server; options are mockserver's.
+// available: Requests, InjectFault, Vector, Reset, ...) behind a loopback
+// httptest server; options are mockserver's. Its clock is a fake one,
+// stopped at the time the server started: Advance and SetNow move it, so
+// batch jobs, file expiry and rate limits follow the test, not the wall
+// clock. Pass mockserver.WithClock(time.Now) for real time.
 package testkit
 
 import (
 	"context"
 	"net/http"
 	"net/http/httptest"
+	"sync"
 	"testing"
+	"time"
 
 	"google.golang.org/genai"
 
@@ -33,6 +39,7 @@ type Server struct {
 	*mockserver.Server
 	http   *httptest.Server
 	apiKey string // the key the clients made by Server send
+	clock  *mockserver.FakeClock
 }
 
 // New starts a server for the duration of the test; it is closed by
@@ -50,11 +57,48 @@ func New(t testing.TB, opts ...mockserver.Option) *Server {
 // Start starts a server outside a test (for TestMain or examples); call
 // Close when done.
 func Start(opts ...mockserver.Option) (*Server, error) {
-	ms, err := mockserver.New(opts...)
+	clock := mockserver.NewFakeClock(time.Now())
+	ms, err := mockserver.New(append([]mockserver.Option{mockserver.WithFakeClock(clock)}, opts...)...)
 	if err != nil {
 		return nil, err
 	}
-	return &Server{Server: ms, http: httptest.NewServer(ms), apiKey: APIKey}, nil
+	return &Server{Server: ms, http: httptest.NewServer(ms), apiKey: APIKey, clock: clock}, nil
+}
+
+// Advance moves the server clock forward by d: batch jobs progress, files
+// expire and rate limits refill as if d had passed.
+func (s *Server) Advance(d time.Duration) time.Time {
+	return s.fakeClock().Advance(d)
+}
+
+// SetNow sets the server clock.
+func (s *Server) SetNow(t time.Time) { s.fakeClock().SetNow(t) }
+
+func (s *Server) fakeClock() *mockserver.FakeClock {
+	if fc := s.Server.FakeClock(); fc != nil {
+		return fc
+	}
+	panic("testkit: the server follows a clock given with mockserver.WithClock; move that clock instead")
+}
+
+var defaultServer = sync.OnceValue(func() *mockserver.Server {
+	s, err := mockserver.New()
+	if err != nil {
+		panic(err)
+	}
+	return s
+})
+
+// Vector returns the vector a server with the default configuration
+// (lexical vectors, the built-in models) answers q with. For a server
+// configured otherwise, use its Vector method. It panics for a model or
+// dimension the default server does not accept: a mistake in the test.
+func Vector(q mockserver.VectorQuery) []float32 {
+	v, err := defaultServer().Vector(q)
+	if err != nil {
+		panic("testkit: " + err.Error())
+	}
+	return v
 }
 
 // Close stops the server, closes its connections and the cassette it

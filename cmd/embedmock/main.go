@@ -6,6 +6,7 @@
 //	embedmock record [flags]            record real API traffic into a cassette
 //	embedmock replay --cassette PATH    answer from recorded cassettes
 //	embedmock cassette check PATH...    look for credentials left in cassettes
+//	embedmock healthcheck [--addr A]    exit 0 when the server at A answers
 //	embedmock version                   print the version
 //
 // Every flag has an EMBEDMOCK_* environment variable equivalent; a flag given
@@ -40,6 +41,7 @@ Usage:
   embedmock record [flags]            proxy to the real API and record every interaction into a cassette
   embedmock replay --cassette PATH    answer from recorded cassettes (misses are errors unless --on-miss)
   embedmock cassette check PATH...    fail if a cassette holds something that looks like a credential
+  embedmock healthcheck [--addr A]    exit 0 when the server at A (default 127.0.0.1:8080) answers its health check
   embedmock version                   print the version
   embedmock help                      print this help
 `
@@ -57,6 +59,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return record(ctx, args[1:], stdout, stderr)
 	case "cassette":
 		return cassetteCommand(args[1:], stdout, stderr)
+	case "healthcheck":
+		return healthcheck(ctx, args[1:], stdout, stderr)
 	case "version":
 		fmt.Fprintf(stdout, "embedmock %s (vectors %s, %s)\n", mockserver.Version, fakeembed.Version, runtime.Version())
 		return 0

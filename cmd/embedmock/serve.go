@@ -133,11 +133,21 @@ func serve(ctx context.Context, name string, args []string, stdout, stderr io.Wr
 	upstream := c.fs.String("upstream", mockserver.DefaultUpstream, "`URL` of the API that --on-miss record forwards to")
 	recordTo := c.fs.String("record-to", "", "cassette `file` that --on-miss record appends to (default: the --cassette file, or recorded.yaml in the --cassette directory)")
 	replayLatency := c.fs.Bool("replay-latency", false, "replay each answer after its recorded latency")
+	journalSize := c.fs.Int("journal-size", mockserver.DefaultJournalSize, "how many requests GET /_embedmock/requests keeps; 0 turns the journal off")
+	rpm := c.fs.Int("rpm", 0, "requests per minute allowed per API key; 0 for no limit")
+	tpm := c.fs.Int("tpm", 0, "input tokens (estimated) per minute allowed per API key; 0 for no limit")
+	faultRate := c.fs.Float64("fault-rate", 0, "fraction (0-1) of API requests that fail at random")
+	faultStatus := c.fs.Int("fault-status", http.StatusServiceUnavailable, "HTTP status of random faults")
+	faultSeed := c.fs.Uint64("fault-seed", 1, "seed of the random faults")
+	fakeClock := c.fs.Bool("fake-clock", false, "stop the server clock at start; POST /_embedmock/clock moves it")
 	for flagName, env := range map[string]string{
 		"vectors": "EMBEDMOCK_VECTORS", "models": "EMBEDMOCK_MODELS", "legacy-models": "EMBEDMOCK_LEGACY_MODELS",
 		"batch-delay": "EMBEDMOCK_BATCH_DELAY", "batch-ttl": "EMBEDMOCK_BATCH_TTL", "data-dir": "EMBEDMOCK_DATA_DIR",
 		"max-files": "EMBEDMOCK_MAX_FILES", "max-batches": "EMBEDMOCK_MAX_BATCHES", "on-miss": "EMBEDMOCK_ON_MISS",
 		"max-batch-requests": "EMBEDMOCK_MAX_BATCH_REQUESTS",
+		"journal-size": "EMBEDMOCK_JOURNAL_SIZE", "rpm": "EMBEDMOCK_RPM", "tpm": "EMBEDMOCK_TPM",
+		"fault-rate": "EMBEDMOCK_FAULT_RATE", "fault-status": "EMBEDMOCK_FAULT_STATUS", "fault-seed": "EMBEDMOCK_FAULT_SEED",
+		"fake-clock": "EMBEDMOCK_FAKE_CLOCK",
 		"upstream":           "EMBEDMOCK_UPSTREAM", "record-to": "EMBEDMOCK_RECORD_TO", "replay-latency": "EMBEDMOCK_REPLAY_LATENCY",
 	} {
 		c.bind(flagName, env, false)
@@ -174,7 +184,13 @@ func serve(ctx context.Context, name string, args []string, stdout, stderr io.Wr
 		mockserver.WithMaxBatches(*maxBatches),
 		mockserver.WithMaxBatchRequests(*maxBatchRequests),
 		mockserver.WithLogOutput(stderr),
+		mockserver.WithJournalSize(*journalSize),
+		mockserver.WithRateLimits(*rpm, *tpm),
+		mockserver.WithRandomFaults(*faultRate, *faultStatus, *faultSeed),
 	)
+	if *fakeClock {
+		opts = append(opts, mockserver.WithFakeClock(mockserver.NewFakeClock(time.Now())))
+	}
 	if *modelsFile != "" {
 		models, err := mockserver.LoadGeminiModelsFile(*modelsFile)
 		if err != nil {
