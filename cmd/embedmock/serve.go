@@ -145,10 +145,10 @@ func serve(ctx context.Context, name string, args []string, stdout, stderr io.Wr
 		"batch-delay": "EMBEDMOCK_BATCH_DELAY", "batch-ttl": "EMBEDMOCK_BATCH_TTL", "data-dir": "EMBEDMOCK_DATA_DIR",
 		"max-files": "EMBEDMOCK_MAX_FILES", "max-batches": "EMBEDMOCK_MAX_BATCHES", "on-miss": "EMBEDMOCK_ON_MISS",
 		"max-batch-requests": "EMBEDMOCK_MAX_BATCH_REQUESTS",
-		"journal-size": "EMBEDMOCK_JOURNAL_SIZE", "rpm": "EMBEDMOCK_RPM", "tpm": "EMBEDMOCK_TPM",
+		"journal-size":       "EMBEDMOCK_JOURNAL_SIZE", "rpm": "EMBEDMOCK_RPM", "tpm": "EMBEDMOCK_TPM",
 		"fault-rate": "EMBEDMOCK_FAULT_RATE", "fault-status": "EMBEDMOCK_FAULT_STATUS", "fault-seed": "EMBEDMOCK_FAULT_SEED",
 		"fake-clock": "EMBEDMOCK_FAKE_CLOCK",
-		"upstream":           "EMBEDMOCK_UPSTREAM", "record-to": "EMBEDMOCK_RECORD_TO", "replay-latency": "EMBEDMOCK_REPLAY_LATENCY",
+		"upstream":   "EMBEDMOCK_UPSTREAM", "record-to": "EMBEDMOCK_RECORD_TO", "replay-latency": "EMBEDMOCK_REPLAY_LATENCY",
 	} {
 		c.bind(flagName, env, false)
 	}
