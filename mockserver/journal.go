@@ -118,22 +118,26 @@ next:
 // ClearRequests empties the journal.
 func (s *Server) ClearRequests() { s.journal.clear() }
 
-// journalWriter notes the status of a response.
+// journalWriter records the request in the journal as soon as the response
+// status is written, so that a client that has its answer finds its
+// request in the journal.
 type journalWriter struct {
 	http.ResponseWriter
 	status int
+	record func(status int)
 }
 
 func (w *journalWriter) WriteHeader(status int) {
 	if w.status == 0 {
 		w.status = status
+		w.record(status)
 	}
 	w.ResponseWriter.WriteHeader(status)
 }
 
 func (w *journalWriter) Write(b []byte) (int, error) {
 	if w.status == 0 {
-		w.status = http.StatusOK
+		w.WriteHeader(http.StatusOK)
 	}
 	return w.ResponseWriter.Write(b)
 }
@@ -179,11 +183,16 @@ func (s *Server) withJournal(next http.Handler) http.Handler {
 		if r.Body != nil && r.Body != http.NoBody {
 			r.Body = tap
 		}
-		jw := &journalWriter{ResponseWriter: w}
+		record := func(status int) {
+			s.journal.add(s.journalEntry(r, tap, at, time.Since(start), status, w.Header()))
+		}
+		jw := &journalWriter{ResponseWriter: w, record: record}
 		defer func() {
-			// Also when the handler aborts the connection (a drop fault):
-			// the status is then 0.
-			s.journal.add(s.journalEntry(r, tap, at, time.Since(start), jw.status, w.Header()))
+			if jw.status == 0 {
+				// No answer: the handler aborted the connection (a drop
+				// fault) or wrote nothing.
+				record(0)
+			}
 		}()
 		next.ServeHTTP(jw, r)
 	})

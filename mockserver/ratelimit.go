@@ -112,6 +112,9 @@ func requestTokens(k recording.Key, body []byte) int {
 	return total
 }
 
+// embedRoutes are the routes rate limits apply to: the ones that embed.
+var embedRoutes = map[string]bool{"embedContent": true, "batchEmbedContents": true, "embeddings": true}
+
 // apiKey returns the request's API key in any of the places the APIs take
 // one.
 func apiKey(r *http.Request) string {
@@ -131,8 +134,8 @@ func apiKey(r *http.Request) string {
 }
 
 // withControl applies the test controls to API requests before any answer
-// is computed: rate limits, then injected faults (per-request headers,
-// scheduled, random). Requests that fail authentication are left to the
+// is computed: rate limits (embedding routes only), then injected faults
+// (per-request headers, scheduled, random). Requests that fail authentication are left to the
 // API's own error.
 func (s *Server) withControl(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -145,7 +148,7 @@ func (s *Server) withControl(next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 			return
 		}
-		if s.limiter != nil {
+		if s.limiter != nil && embedRoutes[key.Route] {
 			tokens := 0
 			if s.limiter.tpm > 0 {
 				if body, ok := s.bufferBody(r, false); ok {

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -434,4 +435,95 @@ func TestReplayNeedsACassette(t *testing.T) {
 	stderr.Reset()
 	assert.Equal(t, 2, run(context.Background(), []string{"serve", "--cassette", t.TempDir(), "--on-miss", "sometimes"}, io.Discard, &stderr))
 	assert.Contains(t, stderr.String(), "unknown miss policy")
+}
+
+// TestAdminAPIThroughTheCommand drives every admin route of a server
+// started by the command's own code path.
+func TestAdminAPIThroughTheCommand(t *testing.T) {
+	url, _, _ := startServe(t, "--fake-clock", "--batch-delay", "1h", "--rpm", "100")
+	admin := func(method, path, body string) (int, string) {
+		status, _, out := request(t, method, url+"/_embedmock/"+path, body)
+		return status, out
+	}
+	embed := func() (int, http.Header) {
+		status, hdr, _ := request(t, http.MethodPost, url+"/v1beta/models/gemini-embedding-001:embedContent", embedBody)
+		return status, hdr
+	}
+
+	status, body := admin(http.MethodGet, "health", "")
+	assert.Equal(t, 200, status)
+	assert.Contains(t, body, `"status":"ok"`)
+
+	// Faults.
+	status, body = admin(http.MethodPost, "faults", `{"status":503,"count":2,"route":"embedContent"}`)
+	require.Equal(t, 200, status, body)
+	status, body = admin(http.MethodGet, "faults", "")
+	assert.JSONEq(t, `{"faults":[{"status":503,"count":2,"route":"embedContent"}]}`, body)
+	s1, hdr := embed()
+	assert.Equal(t, 503, s1)
+	assert.Equal(t, "503", hdr.Get("X-Embedmock-Fault"))
+	status, _ = admin(http.MethodDelete, "faults", "")
+	assert.Equal(t, 200, status)
+	s2, _ := embed()
+	assert.Equal(t, 200, s2)
+
+	// Journal.
+	status, body = admin(http.MethodGet, "requests?route=embedContent&status=200", "")
+	assert.Equal(t, 200, status)
+	var journal struct {
+		Requests []struct {
+			Route  string `json:"route"`
+			Status int    `json:"status"`
+			Path   string `json:"path"`
+		} `json:"requests"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(body), &journal))
+	require.Len(t, journal.Requests, 1)
+	status, _ = admin(http.MethodDelete, "requests", "")
+	assert.Equal(t, 200, status)
+
+	// Clock and batch failures.
+	create := func() string {
+		status, _, resp := request(t, http.MethodPost, url+"/v1beta/models/gemini-embedding-001:asyncBatchEmbedContent",
+			`{"batch":{"inputConfig":{"requests":{"requests":[{"request":{"content":{"parts":[{"text":"a"}]}}}]}}}}`)
+		require.Equal(t, 200, status, resp)
+		var op struct{ Name string }
+		require.NoError(t, json.Unmarshal([]byte(resp), &op))
+		return op.Name
+	}
+	status, _ = admin(http.MethodPost, "batch-failures", `{"code":8}`)
+	assert.Equal(t, 200, status)
+	failing := create()
+	ok := create()
+	state, _ := batchState(t, url, ok)
+	assert.Equal(t, "BATCH_STATE_PENDING", state)
+	status, body = admin(http.MethodPost, "clock", `{"advance":"61m"}`)
+	assert.Equal(t, 200, status, body)
+	state, _ = batchState(t, url, ok)
+	assert.Equal(t, "BATCH_STATE_SUCCEEDED", state)
+	state, _ = batchState(t, url, failing)
+	assert.Equal(t, "BATCH_STATE_FAILED", state)
+	status, body = admin(http.MethodGet, "clock", "")
+	assert.Contains(t, body, `"fake":true`)
+
+	// Reset.
+	status, _ = admin(http.MethodPost, "reset", "")
+	assert.Equal(t, 200, status)
+	status, body = admin(http.MethodGet, "requests", "")
+	assert.JSONEq(t, `{"requests":[]}`, body)
+	st, _, _ := request(t, http.MethodGet, url+"/v1beta/"+ok, "")
+	assert.Equal(t, 404, st)
+}
+
+func TestHealthcheck(t *testing.T) {
+	url, _, _ := startServe(t)
+	var stdout, stderr bytes.Buffer
+	assert.Equal(t, 0, run(context.Background(), []string{"healthcheck", "--addr", strings.TrimPrefix(url, "http://")}, &stdout, &stderr), stderr.String())
+	assert.Contains(t, stdout.String(), `"status":"ok"`)
+	assert.Equal(t, 0, run(context.Background(), []string{"healthcheck", "--addr", url}, io.Discard, io.Discard))
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	closed := ln.Addr().String()
+	ln.Close()
+	assert.Equal(t, 1, run(context.Background(), []string{"healthcheck", "--addr", closed}, io.Discard, io.Discard))
 }
