@@ -272,7 +272,7 @@ func TestRateLimits(t *testing.T) {
 	tokens, base2 := newTestServer(t, WithRateLimits(0, 10), WithFakeClock(clock))
 	_ = tokens
 	assert.Equal(t, 200, do(t, http.MethodPost, base2+embedPath, embedBody(strings.Repeat("a", 32), "")).status) // 8 tokens
-	r = do(t, http.MethodPost, base2+embedPath, embedBody(strings.Repeat("a", 12), ""))                           // 3 more
+	r = do(t, http.MethodPost, base2+embedPath, embedBody(strings.Repeat("a", 12), ""))                          // 3 more
 	assert.Equal(t, 429, r.status)
 	assert.Contains(t, googleErr(t, r).Message, "embed_content_free_tier_input_token_count, limit: 10")
 	assert.Equal(t, 200, do(t, http.MethodPost, base2+embedPath, embedBody(strings.Repeat("a", 8), "")).status) // 2 fit
