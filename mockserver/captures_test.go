@@ -2,6 +2,7 @@ package mockserver
 
 import (
 	"bufio"
+	"encoding/base64"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -172,4 +173,118 @@ func assertGeminiSuccessShape(t *testing.T, c capturedRequest, resp response) st
 		t.Fatalf("no shape check for %s %s", c.Method, c.URL)
 	}
 	return ""
+}
+
+// TestOpenAIAndGradientCaptures replays every OpenAI and Gradient request
+// that official clients sent.
+func TestOpenAIAndGradientCaptures(t *testing.T) {
+	_, base := newTestServer(t)
+	for _, file := range []string{"go-openai.jsonl", "openai-node.jsonl", "langchain-openai.jsonl", "gradient-sdk.jsonl", "langchain-community-gradient.jsonl"} {
+		for _, c := range loadCaptures(t, file) {
+			t.Run(file+"/"+jsonInt(c.Seq), func(t *testing.T) {
+				resp := replay(t, base, c)
+				require.Equal(t, c.Status, resp.status, "%s %s\n%s", c.Method, c.URL, resp.body)
+				switch {
+				case strings.HasPrefix(file, "gradient") || strings.HasPrefix(file, "langchain-community-gradient"):
+					assertGradientAnswer(t, c, resp)
+				default:
+					assertOpenAIAnswer(t, c, resp)
+				}
+			})
+		}
+	}
+}
+
+func assertOpenAIAnswer(t *testing.T, c capturedRequest, resp response) {
+	t.Helper()
+	if resp.status >= 400 {
+		var env struct {
+			Error *struct {
+				Message string `json:"message"`
+				Type    string `json:"type"`
+			} `json:"error"`
+		}
+		require.NoError(t, json.Unmarshal(resp.body, &env))
+		require.NotNil(t, env.Error)
+		assert.NotEmpty(t, env.Error.Message)
+		assert.NotEmpty(t, env.Error.Type)
+		return
+	}
+	var req struct {
+		Input          any    `json:"input"`
+		Dimensions     int    `json:"dimensions"`
+		EncodingFormat string `json:"encoding_format"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(c.Body), &req))
+	inputs := 1
+	if list, ok := req.Input.([]any); ok {
+		inputs = len(list)
+	}
+	dims := 1536
+	if req.Dimensions != 0 {
+		dims = req.Dimensions
+	}
+	var got struct {
+		Object string `json:"object"`
+		Data   []struct {
+			Object    string          `json:"object"`
+			Index     int             `json:"index"`
+			Embedding json.RawMessage `json:"embedding"`
+		} `json:"data"`
+		Model string `json:"model"`
+		Usage struct {
+			PromptTokens int `json:"prompt_tokens"`
+			TotalTokens  int `json:"total_tokens"`
+		} `json:"usage"`
+	}
+	require.NoError(t, json.Unmarshal(resp.body, &got))
+	assert.Equal(t, "list", got.Object)
+	require.Len(t, got.Data, inputs)
+	assert.Positive(t, got.Usage.PromptTokens)
+	for i, d := range got.Data {
+		assert.Equal(t, i, d.Index)
+		if req.EncodingFormat == "base64" {
+			var s string
+			require.NoError(t, json.Unmarshal(d.Embedding, &s), "base64 asked, a string answered")
+			raw, err := base64.StdEncoding.DecodeString(s)
+			require.NoError(t, err)
+			assert.Len(t, raw, 4*dims)
+		} else {
+			var v []float32
+			require.NoError(t, json.Unmarshal(d.Embedding, &v))
+			assert.Len(t, v, dims)
+		}
+	}
+}
+
+func assertGradientAnswer(t *testing.T, c capturedRequest, resp response) {
+	t.Helper()
+	if resp.status >= 400 {
+		if strings.Contains(resp.header.Get("Content-Type"), "json") {
+			var env map[string]string
+			require.NoError(t, json.Unmarshal(resp.body, &env))
+			assert.NotEmpty(t, env["message"])
+		}
+		return
+	}
+	if c.Method == http.MethodGet {
+		assert.JSONEq(t, `{"embeddingsModels":[{"slug":"bge-large"}]}`, string(resp.body))
+		return
+	}
+	var req struct {
+		Inputs []any `json:"inputs"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(c.Body), &req))
+	var got struct {
+		Embeddings []struct {
+			Embedding []float32 `json:"embedding"`
+			Index     int       `json:"index"`
+		} `json:"embeddings"`
+	}
+	require.NoError(t, json.Unmarshal(resp.body, &got))
+	require.Len(t, got.Embeddings, len(req.Inputs))
+	for i, e := range got.Embeddings {
+		assert.Equal(t, i, e.Index)
+		assert.Len(t, e.Embedding, 1024)
+	}
 }

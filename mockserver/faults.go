@@ -194,14 +194,37 @@ func (s *Server) applyFault(w http.ResponseWriter, r *http.Request, f Fault, k r
 	case f.Drop:
 		panic(http.ErrAbortHandler) // net/http closes the connection without an answer
 	case f.Status != 0:
-		e, retryAfter := faultError(f.Status, k)
-		if retryAfter > 0 {
-			w.Header().Set("Retry-After", strconv.Itoa(int((retryAfter+time.Second-1)/time.Second)))
-		}
-		writeGoogleError(w, e)
+		s.writeFailure(w, k.Family, faultFailure(f.Status, k))
 		return true
 	}
 	return false
+}
+
+// faultFailure is the API's canonical error for an injected status, in
+// each family's form.
+func faultFailure(status int, k recording.Key) failure {
+	e, retryAfter := faultError(status, k)
+	f := failure{status: status, message: e.Message, google: e, retryAfter: retryAfter}
+	switch status {
+	case http.StatusTooManyRequests:
+		model := k.Model
+		if model == "" {
+			model = "text-embedding-3-small"
+		}
+		f.openai = newOpenAIError(status, "Rate limit reached for "+model+" in organization org-embedmock on requests per min (RPM): Limit 3000, Used 3000, Requested 1. Please try again in 1s. Visit https://platform.openai.com/account/rate-limits to learn more.", "", "rate_limit_exceeded")
+		f.message = "Too many requests: retry in 1s"
+	case http.StatusInternalServerError:
+		f.openai = newOpenAIError(status, "The server had an error while processing your request. Sorry about that!", "", "")
+		f.message = "Internal server error"
+	case http.StatusServiceUnavailable:
+		f.openai = newOpenAIError(status, "The engine is currently overloaded, please try again later", "", "")
+		f.message = "Service unavailable"
+	case http.StatusUnauthorized:
+		f.openai = newOpenAIError(status, "Incorrect API key provided. You can find your API key at https://platform.openai.com/account/api-keys.", "", "invalid_api_key")
+	case http.StatusNotFound:
+		f.openai = newOpenAIError(status, "The model `"+k.Model+"` does not exist or you do not have access to it.", "", "model_not_found")
+	}
+	return f
 }
 
 // faultError is the API's canonical error for an injected status, and the

@@ -200,7 +200,7 @@ func (s *Server) withJournal(next http.Handler) http.Handler {
 
 // journalEntry describes a finished request.
 func (s *Server) journalEntry(r *http.Request, tap *bodyTap, at time.Time, d time.Duration, status int, h http.Header) Request {
-	key := recording.KeyOf(r.Method, r.URL, nil)
+	key := s.classify(r)
 	e := Request{
 		Time: at, Method: r.Method, Path: redactedPath(r.URL), Family: key.Family, Route: key.Route, Model: key.Model,
 		Status: status, Source: h.Get("X-Embedmock-Source"), Fault: h.Get("X-Embedmock-Fault"), Duration: d,
@@ -218,7 +218,7 @@ func (s *Server) journalEntry(r *http.Request, tap *bodyTap, at time.Time, d tim
 		return e
 	}
 	e.Body, _ = json.Marshal(doc)
-	if key.Family == "openai" && e.Model == "" {
+	if key.Family == familyOpenAI && e.Model == "" {
 		e.Model = bodyString(doc, "model")
 	}
 	e.Inputs, e.TaskType, e.Dimensions = summariseInputs(key, doc)
@@ -271,6 +271,10 @@ func summariseInputs(key recording.Key, doc any) (inputs int, task string, dims 
 		}
 		return len(items), task, dims
 	case "embeddings":
+		if key.Family == familyGradient {
+			items, _ := obj["inputs"].([]any)
+			return len(items), "", 0
+		}
 		switch in := obj["input"].(type) {
 		case string:
 			inputs = 1

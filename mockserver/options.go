@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/embedmock/embedmock/fakeembed"
@@ -62,23 +63,31 @@ type config struct {
 	faultRate   float64
 	faultStatus int
 	faultSeed   uint64
+
+	openAIModels       []OpenAIModel
+	openAIEmptyInput   bool
+	gradientPrefix     string
+	gradientDimensions int
 }
 
 func defaultConfig() config {
 	return config{
-		vectorMode:       fakeembed.Lexical,
-		geminiModels:     DefaultGeminiModels(),
-		maxBodyBytes:     DefaultMaxBodyBytes,
-		clock:            time.Now,
-		batchTTL:         DefaultBatchTTL,
-		maxFileBytes:     DefaultMaxFileBytes,
-		maxFiles:         DefaultMaxFiles,
-		maxBatches:       DefaultMaxBatches,
-		maxBatchRequests: DefaultMaxBatchRequests,
-		upstream:         DefaultUpstream,
-		journalSize:      DefaultJournalSize,
-		faultStatus:      http.StatusServiceUnavailable,
-		logOutput:        io.Discard,
+		vectorMode:         fakeembed.Lexical,
+		geminiModels:       DefaultGeminiModels(),
+		maxBodyBytes:       DefaultMaxBodyBytes,
+		clock:              time.Now,
+		batchTTL:           DefaultBatchTTL,
+		maxFileBytes:       DefaultMaxFileBytes,
+		maxFiles:           DefaultMaxFiles,
+		maxBatches:         DefaultMaxBatches,
+		maxBatchRequests:   DefaultMaxBatchRequests,
+		upstream:           DefaultUpstream,
+		journalSize:        DefaultJournalSize,
+		faultStatus:        http.StatusServiceUnavailable,
+		openAIModels:       DefaultOpenAIModels(),
+		gradientPrefix:     DefaultGradientPrefix,
+		gradientDimensions: DefaultGradientDimensions,
+		logOutput:          io.Discard,
 	}
 }
 
@@ -105,6 +114,17 @@ func (c *config) validate() error {
 		return fmt.Errorf("mockserver: the fault rate must be between 0 and 1, got %v", c.faultRate)
 	case c.faultRate > 0 && (c.faultStatus < 400 || c.faultStatus > 599):
 		return fmt.Errorf("mockserver: the random fault status must be 400-599, got %d", c.faultStatus)
+	}
+	switch p := c.gradientPrefix; {
+	case !strings.HasPrefix(p, "/") || strings.HasSuffix(p, "/") || strings.ContainsAny(p, "?#:"):
+		return fmt.Errorf("mockserver: the Gradient prefix must start with / and not end with one, got %q", p)
+	case p == "/v1" || p == "/v1beta" || p == "/_embedmock" || p == "/upload" || p == "/download" || p == "/openai":
+		return fmt.Errorf("mockserver: the Gradient prefix %q is taken by another API", p)
+	case c.gradientDimensions <= 0:
+		return fmt.Errorf("mockserver: Gradient dimensions must be positive, got %d", c.gradientDimensions)
+	}
+	if err := validateOpenAIModels(c.openAIModels); err != nil {
+		return err
 	}
 	if err := validateGeminiModels(c.geminiModels); err != nil {
 		return err
@@ -288,4 +308,24 @@ func WithRateLimits(rpm, tpm int) Option {
 // with seed (the same seed gives the same faults for the same requests).
 func WithRandomFaults(rate float64, status int, seed uint64) Option {
 	return func(c *config) { c.faultRate, c.faultStatus, c.faultSeed = rate, status, seed }
+}
+
+// WithOpenAIModels replaces the OpenAI embedding models (default
+// DefaultOpenAIModels).
+func WithOpenAIModels(models []OpenAIModel) Option {
+	return func(c *config) { c.openAIModels = slices.Clone(models) }
+}
+
+// WithOpenAIEmptyInput accepts an empty string as an OpenAI input (as the
+// API did in 2023, and as LangChain Python sends for empty texts) instead
+// of answering 400 '$.input' is invalid.
+func WithOpenAIEmptyInput(accept bool) Option {
+	return func(c *config) { c.openAIEmptyInput = accept }
+}
+
+// WithGradient sets where the Gradient API is served (default "/api", as in
+// https://api.gradient.ai/api) and the dimension of its vectors (default
+// 1024, bge-large's).
+func WithGradient(prefix string, dimensions int) Option {
+	return func(c *config) { c.gradientPrefix, c.gradientDimensions = prefix, dimensions }
 }

@@ -2,9 +2,9 @@ package mockserver
 
 import (
 	"crypto/sha256"
+	"fmt"
 	"math"
 	"net/http"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -73,6 +73,19 @@ func (rl *rateLimiter) take(key string, tokens int, now time.Time) (*quotaKind, 
 	return nil, 0, 0
 }
 
+// remaining reports what is left in key's buckets at now.
+func (rl *rateLimiter) remaining(key string, now time.Time) (requests, tokens int) {
+	rl.mu.Lock()
+	defer rl.mu.Unlock()
+	b, ok := rl.buckets[sha256.Sum256([]byte(key))]
+	if !ok {
+		return rl.rpm, rl.tpm
+	}
+	minutes := now.Sub(b.last).Minutes()
+	return int(math.Min(float64(rl.rpm), b.requests+minutes*float64(rl.rpm))),
+		int(math.Min(float64(rl.tpm), b.tokens+minutes*float64(rl.tpm)))
+}
+
 func (rl *rateLimiter) reset() {
 	rl.mu.Lock()
 	defer rl.mu.Unlock()
@@ -87,7 +100,8 @@ func requestTokens(k recording.Key, body []byte) int {
 	}
 	obj, _ := doc.(map[string]any)
 	total := 0
-	count := func(req map[string]any) {
+	text := func(t string) { total += fakeembed.EstimateTokens(t) }
+	gemini := func(req map[string]any) {
 		content, _ := req["content"].(map[string]any)
 		parts, _ := content["parts"].([]any)
 		var texts []string
@@ -97,16 +111,39 @@ func requestTokens(k recording.Key, body []byte) int {
 				texts = append(texts, t)
 			}
 		}
-		total += fakeembed.EstimateTokens(strings.Join(texts, "\n"))
+		text(strings.Join(texts, "\n"))
 	}
-	switch k.Route {
-	case "embedContent":
-		count(obj)
-	case "batchEmbedContents":
+	switch {
+	case k.Family == familyGemini && k.Route == "embedContent":
+		gemini(obj)
+	case k.Family == familyGemini && k.Route == "batchEmbedContents":
 		items, _ := obj["requests"].([]any)
 		for _, item := range items {
 			req, _ := item.(map[string]any)
-			count(req)
+			gemini(req)
+		}
+	case k.Family == familyOpenAI:
+		switch in := obj["input"].(type) {
+		case string:
+			text(in)
+		case []any:
+			for _, x := range in {
+				switch y := x.(type) {
+				case string:
+					text(y)
+				case []any:
+					total += len(y)
+				default:
+					total++
+				}
+			}
+		}
+	case k.Family == familyGradient:
+		items, _ := obj["inputs"].([]any)
+		for _, item := range items {
+			m, _ := item.(map[string]any)
+			t, _ := m["input"].(string)
+			text(t)
 		}
 	}
 	return total
@@ -135,16 +172,16 @@ func apiKey(r *http.Request) string {
 
 // withControl applies the test controls to API requests before any answer
 // is computed: rate limits (embedding routes only), then injected faults
-// (per-request headers, scheduled, random). Requests that fail authentication are left to the
-// API's own error.
+// (per-request headers, scheduled, random). Requests that fail
+// authentication are left to the API's own error.
 func (s *Server) withControl(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if strings.HasPrefix(r.URL.Path, "/_embedmock/") {
 			next.ServeHTTP(w, r)
 			return
 		}
-		key := recording.KeyOf(r.Method, r.URL, nil)
-		if key.Family == "gemini" && s.geminiKeyError(r) != nil {
+		key := s.classify(r)
+		if s.authError(key.Family, r) != nil {
 			next.ServeHTTP(w, r)
 			return
 		}
@@ -156,14 +193,13 @@ func (s *Server) withControl(next http.Handler) http.Handler {
 				}
 			}
 			if q, limit, wait := s.limiter.take(apiKey(r), tokens, s.now()); q != nil {
-				w.Header().Set("Retry-After", strconv.Itoa(int((wait+time.Second-1)/time.Second)))
-				writeGoogleError(w, quotaError(key.Model, *q, limit, wait))
+				s.writeFailure(w, key.Family, quotaFailure(key, *q, limit, tokens, wait))
 				return
 			}
 		}
 		f, ok, err := headerFault(r)
 		if err != nil {
-			writeGoogleError(w, newGoogleError(http.StatusBadRequest, "embedmock: "+err.Error()))
+			s.writeFailure(w, key.Family, failure{status: http.StatusBadRequest, message: "embedmock: " + err.Error()})
 			return
 		}
 		if !ok {
@@ -174,4 +210,29 @@ func (s *Server) withControl(next http.Handler) http.Handler {
 		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// quotaFailure is the 429 of an exhausted quota, in each family's words.
+func quotaFailure(k recording.Key, q quotaKind, limit, tokens int, wait time.Duration) failure {
+	unit, used, requested := "requests per min (RPM)", limit, 1
+	if q == tokenQuota {
+		unit, used, requested = "tokens per min (TPM)", limit-tokens, tokens
+	}
+	model := k.Model
+	if model == "" {
+		model = "text-embedding-3-small"
+	}
+	oe := newOpenAIError(http.StatusTooManyRequests, fmt.Sprintf(
+		"Rate limit reached for %s in organization org-embedmock on %s: Limit %d, Used %d, Requested %d. Please try again in %s. Visit https://platform.openai.com/account/rate-limits to learn more.",
+		model, unit, limit, max(used, 0), requested, wait.Round(time.Millisecond)), "", "rate_limit_exceeded")
+	if q == tokenQuota {
+		oe.typ = "tokens"
+	}
+	return failure{
+		status:     http.StatusTooManyRequests,
+		message:    fmt.Sprintf("Rate limit exceeded: %d %s per minute; retry in %s", limit, q.what, wait.Round(time.Millisecond)),
+		google:     quotaError(k.Model, q, limit, wait),
+		openai:     oe,
+		retryAfter: wait,
+	}
 }

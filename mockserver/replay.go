@@ -115,8 +115,8 @@ func (s *Server) withReplay(next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 			return
 		}
-		key := recording.KeyOf(r.Method, r.URL, nil)
-		if key.Family == "gemini" && s.geminiKeyError(r) != nil {
+		key := s.classify(r)
+		if s.authError(key.Family, r) != nil {
 			next.ServeHTTP(w, r) // the API's own authentication error
 			return
 		}
@@ -135,7 +135,9 @@ func (s *Server) withReplay(next http.Handler) http.Handler {
 			s.forward(w, r, body)
 		default:
 			w.Header()["X-Embedmock-Source"] = sourceCassette
-			writeGoogleError(w, errCassetteMiss(miss))
+			e := errCassetteMiss(miss)
+			s.writeFailure(w, key.Family, failure{status: e.Code, message: e.Message, google: e,
+				openai: newOpenAIError(e.Code, e.Message, "", "cassette_miss")})
 		}
 	})
 }

@@ -14,6 +14,8 @@ import (
 	"html"
 	"math/rand/v2"
 	"net/http"
+	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -38,6 +40,8 @@ type Server struct {
 	faults  *faults
 	limiter *rateLimiter
 	handler http.Handler
+
+	openAIModels []OpenAIModel
 
 	adminMu       sync.Mutex
 	batchFailures []BatchFailure
@@ -65,9 +69,10 @@ func New(opts ...Option) (*Server, error) {
 	}
 	s := &Server{
 		cfg: cfg, gemini: newGeminiCatalog(cfg.geminiModels, cfg.legacyModels), store: st,
-		journal: newJournal(cfg.journalSize),
-		faults:  &faults{rate: cfg.faultRate, status: cfg.faultStatus, rng: rand.New(rand.NewPCG(cfg.faultSeed, cfg.faultSeed^0x9E3779B97F4A7C15))},
-		limiter: newRateLimiter(cfg.rpm, cfg.tpm),
+		journal:      newJournal(cfg.journalSize),
+		faults:       &faults{rate: cfg.faultRate, status: cfg.faultStatus, rng: rand.New(rand.NewPCG(cfg.faultSeed, cfg.faultSeed^0x9E3779B97F4A7C15))},
+		limiter:      newRateLimiter(cfg.rpm, cfg.tpm),
+		openAIModels: slices.Clone(cfg.openAIModels),
 	}
 	if len(cfg.apiKeys) > 0 {
 		s.keys = map[string]bool{}
@@ -104,6 +109,7 @@ func (s *Server) GeminiModels() []GeminiModel {
 
 func (s *Server) routes() http.Handler {
 	r := mux.NewRouter()
+	r.SkipClean(true) // paths are cleaned without redirects in withCleanPath
 	r.NotFoundHandler = http.HandlerFunc(notFound)
 	r.MethodNotAllowedHandler = http.HandlerFunc(notFound)
 
@@ -113,6 +119,18 @@ func (s *Server) routes() http.Handler {
 	r.HandleFunc("/_embedmock/faults", s.handleFaults).Methods(http.MethodGet, http.MethodPost, http.MethodDelete)
 	r.HandleFunc("/_embedmock/clock", s.handleClock).Methods(http.MethodGet, http.MethodPost)
 	r.HandleFunc("/_embedmock/reset", s.handleReset).Methods(http.MethodPost)
+
+	// OpenAI and Azure OpenAI. GET /v1/models is shared with the Gemini API:
+	// a request with a bearer token and no Google key is OpenAI's.
+	openAIModels := func(r *http.Request, _ *mux.RouteMatch) bool { return isOpenAIModelsRequest(r) }
+	r.Handle("/v1/models", s.withOpenAIAuth(s.handleOpenAIModels)).Methods(http.MethodGet).MatcherFunc(openAIModels)
+	r.Handle("/v1/models/{model}", s.withOpenAIAuth(s.handleOpenAIModels)).Methods(http.MethodGet).MatcherFunc(openAIModels)
+	for _, path := range []string{"/v1/embeddings", "/embeddings", "/openai/deployments/{deployment}/embeddings"} {
+		r.Handle(path, s.withOpenAIAuth(s.handleOpenAIEmbeddings)).Methods(http.MethodPost)
+	}
+	// Gradient.
+	r.Handle(s.cfg.gradientPrefix+"/embeddings", s.withGradientAuth(s.handleGradientModels)).Methods(http.MethodGet)
+	r.Handle(s.cfg.gradientPrefix+"/embeddings/{slug}", s.withGradientAuth(s.handleGradientEmbeddings)).Methods(http.MethodPost)
 
 	for _, version := range []string{"v1beta", "v1"} {
 		gemini := func(route string, h func(http.ResponseWriter, *http.Request, geminiCall)) http.Handler {
@@ -147,13 +165,28 @@ func (s *Server) routes() http.Handler {
 	default:
 		root = s.withControl(r)
 	}
-	return withCommonHeaders(withRecovery(s.withJournal(root)))
+	return withCommonHeaders(withRecovery(withCleanPath(s.withJournal(root))))
 }
 
 // withCommonHeaders marks every response as served by the fake.
 func withCommonHeaders(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header()["X-Embedmock-Source"] = sourceFake
+		next.ServeHTTP(w, r)
+	})
+}
+
+// withCleanPath collapses repeated slashes, which clients produce from a
+// base URL with a trailing slash ("/api//embeddings"), without a redirect.
+func withCleanPath(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.Contains(r.URL.Path, "//") {
+			p := r.URL.Path
+			for strings.Contains(p, "//") {
+				p = strings.ReplaceAll(p, "//", "/")
+			}
+			r.URL.Path, r.URL.RawPath = p, ""
+		}
 		next.ServeHTTP(w, r)
 	})
 }

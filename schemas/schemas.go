@@ -43,6 +43,8 @@ const (
 	GeminiAsyncBatchEmbedContentRequest Name = "gemini.AsyncBatchEmbedContentRequest"
 	GeminiBatchFileLine                 Name = "gemini.BatchFileLine"
 	GeminiCreateFileRequest             Name = "gemini.CreateFileRequest"
+	OpenAIEmbeddingRequest              Name = "openai.EmbeddingRequest"
+	GradientGenerateEmbeddingRequest    Name = "gradient.GenerateEmbeddingRequest"
 )
 
 // Names returns the names of all request schemas, sorted.
@@ -186,6 +188,8 @@ const (
 	// InvalidValue: a value has the wrong JSON type for its field or is not
 	// one of the allowed values.
 	InvalidValue
+	// MissingField: a required field is absent.
+	MissingField
 )
 
 // Violation describes why a request body does not match its schema.
@@ -201,6 +205,9 @@ type Violation struct {
 	Value any
 	// ProtoType is the expected type's x-proto-type (InvalidValue).
 	ProtoType string
+	// Keyword is the JSON Schema keyword that failed ("type", "minItems",
+	// "anyOf", ...), for messages that say more than "invalid".
+	Keyword string
 }
 
 // Path is a location inside a JSON document: string object keys and int
@@ -401,6 +408,17 @@ func (reg *registry) violation(start map[string]any, file string, doc any, leaf 
 		return nil
 	}
 	kw := leaf.KeywordLocation[strings.LastIndexByte(leaf.KeywordLocation, '/')+1:]
+	if kw == "required" {
+		obj, _ := value.(map[string]any)
+		required, _ := node["required"].([]any)
+		for _, r := range required {
+			name, _ := r.(string)
+			if _, ok := obj[name]; !ok {
+				return &Violation{Kind: MissingField, Path: path, Field: name, Keyword: kw}
+			}
+		}
+		return nil
+	}
 	if kw == "additionalProperties" {
 		obj, _ := value.(map[string]any)
 		props, _ := node["properties"].(map[string]any)
@@ -414,7 +432,7 @@ func (reg *registry) violation(start map[string]any, file string, doc any, leaf 
 			return nil
 		}
 		slices.Sort(unknown)
-		return &Violation{Kind: UnknownField, Path: path, Field: unknown[0]}
+		return &Violation{Kind: UnknownField, Path: path, Field: unknown[0], Keyword: kw}
 	}
 	if n := len(path); n > 0 {
 		if field, isField := path[n-1].(string); isField {
@@ -422,16 +440,16 @@ func (reg *registry) violation(start map[string]any, file string, doc any, leaf 
 			switch value.(type) {
 			case []any:
 				if !types["array"] {
-					return &Violation{Kind: NotRepeated, Path: path[:n-1], Field: field}
+					return &Violation{Kind: NotRepeated, Path: path[:n-1], Field: field, Keyword: kw}
 				}
 			case map[string]any:
 				if !types["object"] && !types["array"] {
-					return &Violation{Kind: ObjectForScalar, Path: path[:n-1], Field: field}
+					return &Violation{Kind: ObjectForScalar, Path: path[:n-1], Field: field, Keyword: kw}
 				}
 			}
 		}
 	}
-	return &Violation{Kind: InvalidValue, Path: path, Value: value, ProtoType: reg.protoType(node)}
+	return &Violation{Kind: InvalidValue, Path: path, Value: value, ProtoType: reg.protoType(node), Keyword: kw}
 }
 
 func (reg *registry) protoType(node map[string]any) string {

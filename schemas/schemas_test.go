@@ -22,7 +22,7 @@ func decode(t *testing.T, body string) any {
 
 func TestSchemasCompileAndAreListed(t *testing.T) {
 	assert.Equal(t, []Name{GeminiAsyncBatchEmbedContentRequest, GeminiBatchEmbedContentsRequest, GeminiBatchFileLine,
-		GeminiCreateFileRequest, GeminiEmbedContentRequest}, Names())
+		GeminiCreateFileRequest, GeminiEmbedContentRequest, GradientGenerateEmbeddingRequest, OpenAIEmbeddingRequest}, Names())
 	for _, name := range Names() {
 		doc := Document(name)
 		require.NotNil(t, doc, name)
@@ -83,6 +83,8 @@ func TestViolations(t *testing.T) {
 	for _, tt := range tests {
 		got := Validate(tt.name, decode(t, tt.body))
 		require.NotNil(t, got, tt.body)
+		assert.NotEmpty(t, got.Keyword)
+		got.Keyword = ""
 		assert.Equal(t, tt.want, *got, tt.body)
 		assert.Equal(t, tt.proto, got.Path.ProtoPath(), tt.body)
 	}
@@ -116,7 +118,7 @@ func TestLongListsReportTheFirstBadElement(t *testing.T) {
 	body := `{"requests":[` + strings.Join(items, ",") + `]}`
 	v := Validate(GeminiBatchEmbedContentsRequest, decode(t, body))
 	require.NotNil(t, v)
-	assert.Equal(t, Violation{Kind: InvalidValue, Path: Path{"requests", 20}, Value: json.Number("1"), ProtoType: "EmbedContentRequest"}, *v)
+	assert.Equal(t, Violation{Kind: InvalidValue, Path: Path{"requests", 20}, Value: json.Number("1"), ProtoType: "EmbedContentRequest", Keyword: "type"}, *v)
 
 	parts := make([]string, 40)
 	for i := range parts {
@@ -126,7 +128,7 @@ func TestLongListsReportTheFirstBadElement(t *testing.T) {
 	body = `{"requests":[` + item + `,{"content":{"parts":[` + strings.Join(parts, ",") + `]}}]}`
 	v = Validate(GeminiBatchEmbedContentsRequest, decode(t, body))
 	require.NotNil(t, v)
-	assert.Equal(t, Violation{Kind: UnknownField, Path: Path{"requests", 1, "content", "parts", 30}, Field: "id"}, *v)
+	assert.Equal(t, Violation{Kind: UnknownField, Path: Path{"requests", 1, "content", "parts", 30}, Field: "id", Keyword: "additionalProperties"}, *v)
 	assert.Equal(t, "requests[1].content.parts[30]", v.Path.ProtoPath())
 
 	// A long valid list is valid.
@@ -184,4 +186,27 @@ func BenchmarkValidateLongInvalidList(b *testing.B) {
 			b.Fatal("valid?")
 		}
 	}
+}
+
+func TestOtherFamiliesViolations(t *testing.T) {
+	tests := []struct {
+		name Name
+		body string
+		want Violation
+	}{
+		{OpenAIEmbeddingRequest, `{"model":"m","input":"x","colour":1}`, Violation{Kind: UnknownField, Path: Path{}, Field: "colour", Keyword: "additionalProperties"}},
+		{OpenAIEmbeddingRequest, `{"model":"m","input":[1,"a"]}`, Violation{Kind: InvalidValue, Path: Path{"input"}, Value: []any{json.Number("1"), "a"}, Keyword: "anyOf"}},
+		{OpenAIEmbeddingRequest, `{"model":"m","input":"x","encoding_format":"hex"}`, Violation{Kind: InvalidValue, Path: Path{"encoding_format"}, Value: "hex", Keyword: "enum"}},
+		{OpenAIEmbeddingRequest, `{"model":"m","input":"x","dimensions":0}`, Violation{Kind: InvalidValue, Path: Path{"dimensions"}, Value: json.Number("0"), Keyword: "minimum"}},
+		{GradientGenerateEmbeddingRequest, `{}`, Violation{Kind: MissingField, Path: Path{}, Field: "inputs", Keyword: "required"}},
+		{GradientGenerateEmbeddingRequest, `{"inputs":[]}`, Violation{Kind: InvalidValue, Path: Path{"inputs"}, Value: []any{}, Keyword: "minItems"}},
+		{GradientGenerateEmbeddingRequest, `{"inputs":[{"input":""}]}`, Violation{Kind: InvalidValue, Path: Path{"inputs", 0, "input"}, Value: "", Keyword: "minLength"}},
+	}
+	for _, tt := range tests {
+		got := Validate(tt.name, decode(t, tt.body))
+		require.NotNil(t, got, tt.body)
+		assert.Equal(t, tt.want, *got, tt.body)
+	}
+	assert.Nil(t, Validate(OpenAIEmbeddingRequest, decode(t, `{"model":"m","input":[[1,2],[3]],"encoding_format":"base64","dimensions":256,"user":"u"}`)))
+	assert.Nil(t, Validate(GradientGenerateEmbeddingRequest, decode(t, `{"inputs":[{"input":"a"},{"input":"b"}]}`)))
 }

@@ -15,8 +15,10 @@ import (
 const (
 	// RecordEnv set to 1 makes Cassette record against the real API.
 	RecordEnv = "EMBEDMOCK_RECORD"
-	// GeminiKeyEnv holds the real API key used when recording.
+	// GeminiKeyEnv holds the real Gemini API key used when recording.
 	GeminiKeyEnv = "GEMINI_API_KEY"
+	// OpenAIKeyEnv holds the real OpenAI API key used when recording.
+	OpenAIKeyEnv = "OPENAI_API_KEY"
 	// UpstreamEnv overrides the API recorded (default the Gemini API).
 	UpstreamEnv = "EMBEDMOCK_UPSTREAM"
 )
@@ -27,9 +29,10 @@ const (
 // nearest recorded request, so the test fails with an explanation.
 //
 // With EMBEDMOCK_RECORD=1 the server instead forwards every request to the
-// real API with the key in GEMINI_API_KEY and records the cassette afresh,
-// redacted. The clients made by the returned Server (GenAIClient,
-// GenAIConfig) send that key while recording. Matching and redaction are
+// real API (EMBEDMOCK_UPSTREAM, default the Gemini API; for OpenAI set it to
+// https://api.openai.com) and records the cassette afresh, redacted. The
+// clients made by the returned Server send the real key while recording:
+// GEMINI_API_KEY for GenAIClient, OPENAI_API_KEY for OpenAIClient. Matching and redaction are
 // the same as embedmock replay's and embedmock record's.
 //
 // A missing cassette fails the test with the command that records it.
@@ -39,9 +42,9 @@ func Cassette(t testing.TB, path string, opts ...mockserver.Option) *Server {
 	var s *Server
 	var err error
 	if os.Getenv(RecordEnv) == "1" {
-		key := os.Getenv(GeminiKeyEnv)
-		if key == "" {
-			t.Fatalf("testkit: %s=1 records against the real API and needs the key in %s", RecordEnv, GeminiKeyEnv)
+		key, openAIKey := os.Getenv(GeminiKeyEnv), os.Getenv(OpenAIKeyEnv)
+		if key == "" && openAIKey == "" {
+			t.Fatalf("testkit: %s=1 records against the real API and needs the key in %s (or %s for OpenAI)", RecordEnv, GeminiKeyEnv, OpenAIKeyEnv)
 		}
 		upstream := os.Getenv(UpstreamEnv)
 		if upstream == "" {
@@ -49,7 +52,7 @@ func Cassette(t testing.TB, path string, opts ...mockserver.Option) *Server {
 		}
 		s, err = Start(append(opts, mockserver.WithProxy(), mockserver.WithUpstream(upstream), mockserver.WithRecordTo(path, true))...)
 		if err == nil {
-			s.apiKey = key
+			s.apiKey, s.openAIAPIKey = key, openAIKey
 		}
 	} else {
 		if _, statErr := os.Stat(path); errors.Is(statErr, os.ErrNotExist) {

@@ -164,11 +164,12 @@ func TestMissingCassetteTellsHowToRecordIt(t *testing.T) {
 
 	t.Setenv(testkit.RecordEnv, "1")
 	t.Setenv(testkit.GeminiKeyEnv, "")
+	t.Setenv(testkit.OpenAIKeyEnv, "")
 	done = make(chan struct{})
 	go func() {
 		defer close(done)
 		testkit.Cassette(fr, filepath.Join(t.TempDir(), "absent"))
 	}()
 	<-done
-	assert.Contains(t, fr.message, "needs the key in GEMINI_API_KEY")
+	assert.Contains(t, fr.message, "needs the key in GEMINI_API_KEY (or OPENAI_API_KEY for OpenAI)")
 }

@@ -25,6 +25,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/openai/openai-go/v3"
+	"github.com/openai/openai-go/v3/option"
 	"google.golang.org/genai"
 
 	"github.com/embedmock/embedmock/mockserver"
@@ -37,9 +39,10 @@ const APIKey = "embedmock-test-key"
 // Server is an embedmock server running in the test process.
 type Server struct {
 	*mockserver.Server
-	http   *httptest.Server
-	apiKey string // the key the clients made by Server send
-	clock  *mockserver.FakeClock
+	http         *httptest.Server
+	apiKey       string // the key the genai clients made by Server send
+	openAIAPIKey string // the key the OpenAI clients made by Server send
+	clock        *mockserver.FakeClock
 }
 
 // New starts a server for the duration of the test; it is closed by
@@ -62,7 +65,7 @@ func Start(opts ...mockserver.Option) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Server{Server: ms, http: httptest.NewServer(ms), apiKey: APIKey, clock: clock}, nil
+	return &Server{Server: ms, http: httptest.NewServer(ms), apiKey: APIKey, openAIAPIKey: APIKey, clock: clock}, nil
 }
 
 // Advance moves the server clock forward by d: batch jobs progress, files
@@ -154,4 +157,23 @@ func (s *Server) GenAIClient(t testing.TB) *genai.Client {
 		t.Fatalf("testkit: genai client: %v", err)
 	}
 	return client
+}
+
+// OpenAIOptions returns the options that point github.com/openai/openai-go
+// at this server over its in-process HTTP client, with APIKey as the key
+// (the real key when recording a cassette). Retries are off, so that a
+// test sees each injected failure.
+func (s *Server) OpenAIOptions() []option.RequestOption {
+	return []option.RequestOption{
+		option.WithBaseURL(s.URL() + "/v1/"),
+		option.WithAPIKey(s.openAIAPIKey),
+		option.WithHTTPClient(s.HTTPClient()),
+		option.WithMaxRetries(0),
+	}
+}
+
+// OpenAIClient returns a github.com/openai/openai-go client for this
+// server; more options (which win) may be given.
+func (s *Server) OpenAIClient(opts ...option.RequestOption) openai.Client {
+	return openai.NewClient(append(s.OpenAIOptions(), opts...)...)
 }

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/openai/openai-go/v3"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"google.golang.org/genai"
@@ -82,4 +83,16 @@ func Example() {
 	}
 	fmt.Println(len(resp.Embeddings), len(resp.Embeddings[0].Values))
 	// Output: 2 768
+}
+
+func TestOpenAIClientReachesTheServer(t *testing.T) {
+	srv := testkit.New(t)
+	client := srv.OpenAIClient()
+	resp, err := client.Embeddings.New(context.Background(), openai.EmbeddingNewParams{
+		Input: openai.EmbeddingNewParamsInputUnion{OfString: openai.String("hello")},
+		Model: openai.EmbeddingModelTextEmbedding3Small, Dimensions: openai.Int(8),
+	})
+	require.NoError(t, err)
+	assert.Len(t, resp.Data[0].Embedding, 8)
+	assert.Len(t, srv.Requests(mockserver.ByFamily("openai")), 1)
 }

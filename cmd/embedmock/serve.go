@@ -140,6 +140,9 @@ func serve(ctx context.Context, name string, args []string, stdout, stderr io.Wr
 	faultStatus := c.fs.Int("fault-status", http.StatusServiceUnavailable, "HTTP status of random faults")
 	faultSeed := c.fs.Uint64("fault-seed", 1, "seed of the random faults")
 	fakeClock := c.fs.Bool("fake-clock", false, "stop the server clock at start; POST /_embedmock/clock moves it")
+	gradientPrefix := c.fs.String("gradient-prefix", mockserver.DefaultGradientPrefix, "path `prefix` of the Gradient API (the path of GRADIENT_API_URL)")
+	gradientDims := c.fs.Int("gradient-dimensions", mockserver.DefaultGradientDimensions, "dimension of Gradient (bge-large) vectors")
+	openAIEmptyInput := c.fs.Bool("openai-empty-input", false, "accept \"\" as an OpenAI input instead of answering 400")
 	for flagName, env := range map[string]string{
 		"vectors": "EMBEDMOCK_VECTORS", "models": "EMBEDMOCK_MODELS", "legacy-models": "EMBEDMOCK_LEGACY_MODELS",
 		"batch-delay": "EMBEDMOCK_BATCH_DELAY", "batch-ttl": "EMBEDMOCK_BATCH_TTL", "data-dir": "EMBEDMOCK_DATA_DIR",
@@ -147,8 +150,9 @@ func serve(ctx context.Context, name string, args []string, stdout, stderr io.Wr
 		"max-batch-requests": "EMBEDMOCK_MAX_BATCH_REQUESTS",
 		"journal-size":       "EMBEDMOCK_JOURNAL_SIZE", "rpm": "EMBEDMOCK_RPM", "tpm": "EMBEDMOCK_TPM",
 		"fault-rate": "EMBEDMOCK_FAULT_RATE", "fault-status": "EMBEDMOCK_FAULT_STATUS", "fault-seed": "EMBEDMOCK_FAULT_SEED",
-		"fake-clock": "EMBEDMOCK_FAKE_CLOCK",
-		"upstream":   "EMBEDMOCK_UPSTREAM", "record-to": "EMBEDMOCK_RECORD_TO", "replay-latency": "EMBEDMOCK_REPLAY_LATENCY",
+		"fake-clock": "EMBEDMOCK_FAKE_CLOCK", "gradient-prefix": "EMBEDMOCK_GRADIENT_PREFIX",
+		"gradient-dimensions": "EMBEDMOCK_GRADIENT_DIMENSIONS", "openai-empty-input": "EMBEDMOCK_OPENAI_EMPTY_INPUT",
+		"upstream": "EMBEDMOCK_UPSTREAM", "record-to": "EMBEDMOCK_RECORD_TO", "replay-latency": "EMBEDMOCK_REPLAY_LATENCY",
 	} {
 		c.bind(flagName, env, false)
 	}
@@ -187,6 +191,8 @@ func serve(ctx context.Context, name string, args []string, stdout, stderr io.Wr
 		mockserver.WithJournalSize(*journalSize),
 		mockserver.WithRateLimits(*rpm, *tpm),
 		mockserver.WithRandomFaults(*faultRate, *faultStatus, *faultSeed),
+		mockserver.WithGradient(*gradientPrefix, *gradientDims),
+		mockserver.WithOpenAIEmptyInput(*openAIEmptyInput),
 	)
 	if *fakeClock {
 		opts = append(opts, mockserver.WithFakeClock(mockserver.NewFakeClock(time.Now())))
