@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"math"
+	"slices"
 	"sync"
 )
 
@@ -103,16 +104,18 @@ func AppendVector(dst []float32, mode Mode, in Input, shape Shape) []float32 {
 	d := shape.outputLen()
 	sc := scratchPool.Get().(*scratch)
 	defer scratchPool.Put(sc)
-	unit := sc.unitVector(mode, in, shape.Dimensions)
+	vec, norm := sc.unscaled(mode, in, shape.Dimensions)
 	if shape.Truncation == Renormalize && shape.Output != 0 {
-		norm := euclideanNorm(unit[:d])
-		for _, x := range unit[:d] {
-			dst = append(dst, float32(x/norm))
+		unit := vec[:d]
+		divide(unit, norm)
+		cut := euclideanNorm(unit)
+		for _, x := range unit {
+			dst = append(dst, float32(x/cut))
 		}
 		return dst
 	}
-	for _, x := range unit[:d] {
-		dst = append(dst, float32(x))
+	for _, x := range vec[:d] {
+		dst = append(dst, float32(x/norm))
 	}
 	return dst
 }
@@ -123,7 +126,9 @@ func Unit(dst []float64, mode Mode, in Input, dims int) []float64 {
 	Shape{Dimensions: dims}.outputLen() // validates dims
 	sc := scratchPool.Get().(*scratch)
 	defer scratchPool.Put(sc)
-	return append(dst[:0], sc.unitVector(mode, in, dims)...)
+	vec, norm := sc.unscaled(mode, in, dims)
+	divide(vec, norm)
+	return append(dst[:0], vec...)
 }
 
 // EstimateTokens estimates the number of tokens in text as
@@ -154,39 +159,69 @@ func TruncateToTokens(text string, limit int) string {
 // scratch holds the per-call working memory, pooled so that steady-state
 // calls allocate nothing but their output.
 type scratch struct {
-	unit     []float64
-	acc      []float64
+	vec      []float64
+	acc      []float64 // all zero between calls
+	touched  []int     // indexes of acc written by the current call
 	seedText []byte
 	lex      lexicon
 }
 
 var scratchPool = sync.Pool{New: func() any { return new(scratch) }}
 
-// unitVector computes the float64 unit vector of dimension dims into
-// sc.unit and returns it.
-func (sc *scratch) unitVector(mode Mode, in Input, dims int) []float64 {
-	sc.unit = resize(sc.unit, dims)
-	sc.hashUnit(in)
+// unscaled computes the vector up to its last step: the unit vector is
+// vec divided by norm, component by component. Leaving the division to the
+// caller lets it divide only the components it returns; the passes are
+// fused, but every value is computed with the same operations in the same
+// order as the package documentation states, so the results are bit for
+// bit those of the plain algorithm.
+func (sc *scratch) unscaled(mode Mode, in Input, dims int) (vec []float64, norm float64) {
+	sc.vec = resize(sc.vec, dims)
+	x := sc.vec
+	xNorm := sc.hashDraws(x, in)
 	if mode == Hash {
-		return sc.unit
+		return x, xNorm
 	}
-	sc.acc = resize(sc.acc, dims)
-	clear(sc.acc)
-	sc.lex.accumulate(sc.acc, in)
-	accNorm := euclideanNorm(sc.acc)
+	if len(sc.acc) != dims {
+		sc.acc = make([]float64, dims)
+	}
+	acc := sc.acc
+	sc.touched = sc.lex.accumulate(acc, sc.touched[:0], in)
+	// ‖acc‖ in index order. When few components were written, only they
+	// are summed, in index order: the others add exact zeros.
+	var sum float64
+	if sparse := len(sc.touched) < len(acc)/8; sparse {
+		slices.Sort(sc.touched)
+		sc.touched = slices.Compact(sc.touched)
+		for _, i := range sc.touched {
+			sum += float64(acc[i] * acc[i])
+		}
+		defer func() {
+			for _, i := range sc.touched {
+				acc[i] = 0
+			}
+		}()
+	} else {
+		for _, a := range acc {
+			sum += float64(a * a)
+		}
+		defer clear(acc)
+	}
+	accNorm := math.Sqrt(sum)
 	if accNorm == 0 {
-		return sc.unit
+		return x, xNorm
 	}
-	n := sc.unit
-	for i, a := range sc.acc {
-		n[i] = a/accNorm + float64(0.15*n[i])
+	sum = 0
+	for i, a := range acc {
+		v := a/accNorm + float64(0.15*(x[i]/xNorm))
+		x[i] = v
+		sum += float64(v * v)
 	}
-	divide(n, euclideanNorm(n))
-	return n
+	return x, math.Sqrt(sum)
 }
 
-// hashUnit fills sc.unit with the hash-mode unit vector of in.
-func (sc *scratch) hashUnit(in Input) {
+// hashDraws fills x with the hash-mode draws for in and returns their norm:
+// the hash-mode unit vector is x divided by it.
+func (sc *scratch) hashDraws(x []float64, in Input) float64 {
 	b := append(sc.seedText[:0], "embedmock.v1\x00"...)
 	b = append(b, in.Model...)
 	b = append(b, 0)
@@ -198,11 +233,13 @@ func (sc *scratch) hashUnit(in Input) {
 	sc.seedText = b
 	sum := sha256.Sum256(b)
 	rng := splitMix64(binary.LittleEndian.Uint64(sum[:8]))
-	x := sc.unit
+	var sq float64
 	for j := range x {
-		x[j] = uniform(rng.next())
+		v := uniform(rng.next())
+		x[j] = v
+		sq += float64(v * v)
 	}
-	divide(x, euclideanNorm(x))
+	return math.Sqrt(sq)
 }
 
 // splitMix64 is the SplitMix64 generator; its value is the state.

@@ -43,15 +43,15 @@ type distinctPair struct {
 }
 
 // accumulate adds the lexical features of in to acc, whose length is the
-// native dimension.
-func (lx *lexicon) accumulate(acc []float64, in Input) {
+// native dimension, and appends the indexes it wrote to touched.
+func (lx *lexicon) accumulate(acc []float64, touched []int, in Input) []int {
 	modelHash := fnv1a(fnv1a(fnvOffset64, in.Model), "\x00")
 
 	lx.lowered, lx.ends = tokenize(lx.lowered[:0], lx.ends[:0], in.Text)
 	textTokens := len(lx.ends)
 	lx.tokens, lx.ids = lx.distinctTokens(lx.tokens[:0], lx.ids[:0], true, 0, textTokens, modelHash)
 	for _, t := range lx.tokens {
-		addFeature(acc, t.seed, math.Sqrt(float64(t.count)))
+		touched = addFeature(acc, touched, t.seed, math.Sqrt(float64(t.count)))
 	}
 
 	lx.pairs = lx.distinctPairs(lx.pairs[:0])
@@ -60,11 +60,11 @@ func (lx *lexicon) accumulate(acc []float64, in Input) {
 		seed := fnv1a(modelHash, lx.lowered[a.start:a.end])
 		seed = fnv1a(seed, " ")
 		seed = fnv1a(seed, lx.lowered[b.start:b.end])
-		addFeature(acc, seed, 0.5*math.Sqrt(float64(p.count)))
+		touched = addFeature(acc, touched, seed, 0.5*math.Sqrt(float64(p.count)))
 	}
 
 	if in.Title == "" {
-		return
+		return touched
 	}
 	lx.lowered, lx.ends = tokenize(lx.lowered, lx.ends, in.Title)
 	textDistinct := len(lx.tokens)
@@ -72,8 +72,9 @@ func (lx *lexicon) accumulate(acc []float64, in Input) {
 	// occurrence ids are not needed (no pairs come from the title).
 	lx.tokens, _ = lx.distinctTokens(lx.tokens, nil, false, textTokens, len(lx.ends), modelHash)
 	for _, t := range lx.tokens[textDistinct:] {
-		addFeature(acc, t.seed, 0.5*math.Sqrt(float64(t.count)))
+		touched = addFeature(acc, touched, t.seed, 0.5*math.Sqrt(float64(t.count)))
 	}
+	return touched
 }
 
 // tokenize appends the lower-cased tokens of text to lowered and the end
@@ -203,8 +204,9 @@ func slotHash(key uint64) uint64 {
 
 // addFeature adds ±weight to four components of acc, one in each band of
 // 128, 512, 2048 and 8192 leading components (capped at len(acc)), chosen by
-// a SplitMix64 stream seeded with the feature's seed.
-func addFeature(acc []float64, seed uint64, weight float64) {
+// a SplitMix64 stream seeded with the feature's seed, and appends their
+// indexes to touched.
+func addFeature(acc []float64, touched []int, seed uint64, weight float64) []int {
 	rng := splitMix64(seed)
 	dims := uint64(len(acc))
 	for k := 0; k < 4; k++ {
@@ -218,5 +220,7 @@ func addFeature(acc []float64, seed uint64, weight float64) {
 		} else {
 			acc[i] += weight
 		}
+		touched = append(touched, int(i))
 	}
+	return touched
 }
