@@ -73,7 +73,7 @@ func (s *Server) classify(r *http.Request) recording.Key {
 		}
 		return k
 	}
-	return recording.KeyOf(r.Method, r.URL, nil)
+	return recording.Classify(r.Method, r.URL)
 }
 
 // isOpenAIModelsRequest tells OpenAI's GET /v1/models[/{id}] from the

@@ -5,7 +5,6 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -56,18 +55,28 @@ func ByModel(model string) RequestFilter { return func(r Request) bool { return 
 // ByStatus selects requests answered with an HTTP status.
 func ByStatus(status int) RequestFilter { return func(r Request) bool { return r.Status == status } }
 
-// journal is a bounded ring of the latest requests.
+// journal is a bounded ring of the latest requests. Entries keep the raw
+// body; decoding it (Body, Inputs, TaskType, Dimensions) waits until the
+// journal is read, so recording costs a request almost nothing.
 type journal struct {
 	mu      sync.Mutex
-	entries []Request // ring storage
-	next    int       // index of the oldest entry once full
+	entries []journalEntry // ring storage
+	next    int            // index of the oldest entry once full
 	full    bool
 	size    int
 }
 
+// journalEntry is a Request whose body is not decoded yet.
+type journalEntry struct {
+	Request
+	key   recording.Key
+	raw   []byte // the body, when it was at most maxJournalBody bytes
+	total int64  // the body's length
+}
+
 func newJournal(size int) *journal { return &journal{size: size} }
 
-func (j *journal) add(r Request) {
+func (j *journal) add(r journalEntry) {
 	if j.size <= 0 {
 		return
 	}
@@ -82,13 +91,17 @@ func (j *journal) add(r Request) {
 	j.full = true
 }
 
-// list returns the entries, oldest first.
+// list returns the entries, oldest first, decoded.
 func (j *journal) list() []Request {
 	j.mu.Lock()
-	defer j.mu.Unlock()
-	out := make([]Request, 0, len(j.entries))
-	out = append(out, j.entries[j.next:]...)
-	out = append(out, j.entries[:j.next]...)
+	entries := make([]journalEntry, 0, len(j.entries))
+	entries = append(entries, j.entries[j.next:]...)
+	entries = append(entries, j.entries[:j.next]...)
+	j.mu.Unlock()
+	out := make([]Request, len(entries))
+	for i, e := range entries {
+		out[i] = e.decode()
+	}
 	return out
 }
 
@@ -109,7 +122,6 @@ next:
 				continue next
 			}
 		}
-		r.Body = slices.Clone(r.Body)
 		out = append(out, r)
 	}
 	return out
@@ -199,30 +211,42 @@ func (s *Server) withJournal(next http.Handler) http.Handler {
 }
 
 // journalEntry describes a finished request.
-func (s *Server) journalEntry(r *http.Request, tap *bodyTap, at time.Time, d time.Duration, status int, h http.Header) Request {
+func (s *Server) journalEntry(r *http.Request, tap *bodyTap, at time.Time, d time.Duration, status int, h http.Header) journalEntry {
 	key := s.classify(r)
-	e := Request{
-		Time: at, Method: r.Method, Path: redactedPath(r.URL), Family: key.Family, Route: key.Route, Model: key.Model,
-		Status: status, Source: h.Get("X-Embedmock-Source"), Fault: h.Get("X-Embedmock-Fault"), Duration: d,
+	e := journalEntry{
+		Request: Request{
+			Time: at, Method: r.Method, Path: redactedPath(r.URL), Family: key.Family, Route: key.Route, Model: key.Model,
+			Status: status, Source: h.Get("X-Embedmock-Source"), Fault: h.Get("X-Embedmock-Fault"), Duration: d,
+		},
+		key: key, total: tap.total,
 	}
-	if tap.total > int64(len(tap.kept)) {
-		e.Body = mustMarshal(map[string]any{"embedmock": "body of " + strconv.FormatInt(tap.total, 10) + " bytes not kept"})
-		return e
+	if tap.total == int64(len(tap.kept)) {
+		e.raw = tap.kept // the tap belongs to this request alone
 	}
-	if len(tap.kept) == 0 {
-		return e
-	}
-	doc, err := parseGoogleJSON(tap.kept)
-	if err != nil {
-		e.Body = mustMarshal(map[string]any{"embedmock": "body of " + strconv.Itoa(len(tap.kept)) + " bytes is not JSON"})
-		return e
-	}
-	e.Body, _ = json.Marshal(doc)
-	if key.Family == familyOpenAI && e.Model == "" {
-		e.Model = bodyString(doc, "model")
-	}
-	e.Inputs, e.TaskType, e.Dimensions = summariseInputs(key, doc)
 	return e
+}
+
+// decode fills in what the body says.
+func (e journalEntry) decode() Request {
+	r := e.Request
+	switch {
+	case e.total > int64(len(e.raw)):
+		r.Body = mustMarshal(map[string]any{"embedmock": "body of " + strconv.FormatInt(e.total, 10) + " bytes not kept"})
+		return r
+	case len(e.raw) == 0:
+		return r
+	}
+	doc, err := parseGoogleJSON(e.raw)
+	if err != nil {
+		r.Body = mustMarshal(map[string]any{"embedmock": "body of " + strconv.Itoa(len(e.raw)) + " bytes is not JSON"})
+		return r
+	}
+	r.Body, _ = json.Marshal(doc)
+	if e.key.Family == familyOpenAI && r.Model == "" {
+		r.Model = bodyString(doc, "model")
+	}
+	r.Inputs, r.TaskType, r.Dimensions = summariseInputs(e.key, doc)
+	return r
 }
 
 func bodyString(doc any, field string) string {

@@ -39,15 +39,15 @@ func writeJSON(w http.ResponseWriter, status int, body []byte) {
 	w.Write(body)
 }
 
-// appendVector appends v as a JSON array of numbers in the shortest form
-// that reads back as the same float32.
+// appendVector appends v as a JSON array of numbers that read back as
+// exactly the same float32 values (see appendFloat32).
 func appendVector(b []byte, v []float32) []byte {
 	b = append(b, '[')
 	for i, x := range v {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		b = strconv.AppendFloat(b, float64(x), 'g', -1, 32)
+		b = appendFloat32(b, x)
 	}
 	return append(b, ']')
 }

@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"net/url"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -38,30 +37,70 @@ func (k Key) String() string {
 // secretQueryParams are dropped from the canonical query.
 var secretQueryParams = map[string]bool{"key": true, "access_token": true, "api-key": true, "api_key": true}
 
-// geminiPath matches the Gemini API's paths: an optional upload/download
-// prefix, the version, then the resource.
-var geminiPath = regexp.MustCompile(`^/(?:(upload|download)/)?(v1beta|v1|v1alpha)/(.*)$`)
+// splitGeminiPath splits a Gemini API path into its optional upload or
+// download prefix, its version and the resource after it.
+func splitGeminiPath(path string) (prefix, version, rest string, ok bool) {
+	p, found := strings.CutPrefix(path, "/")
+	if !found {
+		return "", "", "", false
+	}
+	for _, pre := range []string{"upload/", "download/"} {
+		if r, cut := strings.CutPrefix(p, pre); cut {
+			prefix, p = pre[:len(pre)-1], r
+			break
+		}
+	}
+	version, rest, found = strings.Cut(p, "/")
+	if !found || (version != "v1beta" && version != "v1" && version != "v1alpha") {
+		return "", "", "", false
+	}
+	return prefix, version, rest, true
+}
 
-// openAIPath matches the OpenAI embeddings route, with or without /v1, and
-// Azure OpenAI's deployment route.
-var openAIPath = regexp.MustCompile(`^(?:/v1)?/embeddings$|^/openai/deployments/([^/]+)/embeddings$`)
+// openAIDeployment reports whether path is an OpenAI embeddings route
+// (with or without /v1, or Azure OpenAI's deployment route), and the Azure
+// deployment.
+func openAIDeployment(path string) (deployment string, ok bool) {
+	if path == "/v1/embeddings" || path == "/embeddings" {
+		return "", true
+	}
+	rest, found := strings.CutPrefix(path, "/openai/deployments/")
+	if !found {
+		return "", false
+	}
+	deployment, found = strings.CutSuffix(rest, "/embeddings")
+	if !found || deployment == "" || strings.Contains(deployment, "/") {
+		return "", false
+	}
+	return deployment, true
+}
+
+// Classify names a request's API family, route kind and model from its
+// method and URL alone (OpenAI's model is in the body: see KeyOf). It is
+// cheap enough for every request.
+func Classify(method string, u *url.URL) Key {
+	k := Key{Family: "http", Route: method + " " + u.Path}
+	if deployment, ok := openAIDeployment(u.Path); ok {
+		k.Family, k.Route, k.Model = "openai", "embeddings", deployment
+	} else if prefix, _, rest, ok := splitGeminiPath(u.Path); ok {
+		k.Family = "gemini"
+		k.Route, k.Model = geminiRoute(method, prefix, rest)
+	}
+	return k
+}
 
 // KeyOf computes the key of a request.
 func KeyOf(method string, u *url.URL, body []byte) Key {
-	k := Key{Family: "http", Route: method + " " + u.Path}
+	k := Classify(method, u)
 	path := u.Path
-	switch m := openAIPath.FindStringSubmatch(u.Path); {
-	case m != nil:
-		k.Family, k.Route, k.Model = "openai", "embeddings", m[1]
+	switch k.Family {
+	case "openai":
 		if k.Model == "" {
 			k.Model = bodyModel(body)
 		}
-	default:
-		if m := geminiPath.FindStringSubmatch(u.Path); m != nil {
-			k.Family = "gemini"
-			path = "/" + m[1] + "/" + m[3]
-			k.Route, k.Model = geminiRoute(method, m[1], m[3])
-		}
+	case "gemini":
+		prefix, _, rest, _ := splitGeminiPath(u.Path)
+		path = "/" + prefix + "/" + rest
 	}
 	var b strings.Builder
 	b.WriteString(method)
