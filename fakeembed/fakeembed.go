@@ -212,7 +212,12 @@ func (sc *scratch) unscaled(mode Mode, in Input, dims int) (vec []float64, norm 
 	}
 	sum = 0
 	for i, a := range acc {
-		v := a/accNorm + float64(0.15*(x[i]/xNorm))
+		v := float64(0.15 * (x[i] / xNorm))
+		if a != 0 {
+			// Where a is 0, a/accNorm is +0 and adding it changes nothing
+			// (v is never -0), so only the written components divide.
+			v = a/accNorm + v
+		}
 		x[i] = v
 		sum += float64(v * v)
 	}
@@ -255,7 +260,9 @@ func (s *splitMix64) next() uint64 {
 
 // uniform maps z to [-1, 1) using its top 53 bits.
 func uniform(z uint64) float64 {
-	return float64(float64(z>>11)*0x1p-53)*2 - 1
+	// z>>11 < 2^53 converts exactly either way; through int64 it is one
+	// instruction.
+	return float64(float64(int64(z>>11))*0x1p-53)*2 - 1
 }
 
 // euclideanNorm is sqrt of the sum of squares, summed in index order.

@@ -80,3 +80,16 @@ func BenchmarkAppendFloat32(b *testing.B) {
 		}
 	})
 }
+
+func BenchmarkAppendVector(b *testing.B) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	values := make([]float32, 3072)
+	for i := range values {
+		values[i] = float32(rng.NormFloat64() * 0.02)
+	}
+	buf := make([]byte, 0, 128<<10)
+	b.SetBytes(int64(len(appendVector(nil, values))))
+	for b.Loop() {
+		buf = appendVector(buf[:0], values)
+	}
+}

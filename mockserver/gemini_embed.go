@@ -92,6 +92,12 @@ func (s *Server) readGeminiBody(w http.ResponseWriter, r *http.Request, call gem
 	if gerr != nil {
 		return nil, gerr
 	}
+	return parseGeminiBody(body, call, schema)
+}
+
+// parseGeminiBody parses (leniently, as Google's front end does) and
+// validates a request body.
+func parseGeminiBody(body []byte, call geminiCall, schema schemas.Name) (map[string]any, *googleError) {
 	doc, syntaxErr := parseGoogleJSON(body)
 	if syntaxErr != nil {
 		return nil, errJSONSyntax(syntaxErr)
@@ -140,20 +146,33 @@ func (s *Server) lookupEmbedModel(call geminiCall) (*GeminiModel, *googleError) 
 }
 
 func (s *Server) handleEmbedContent(w http.ResponseWriter, r *http.Request, call geminiCall) {
-	obj, gerr := s.readGeminiBody(w, r, call, schemas.GeminiEmbedContentRequest)
+	if err := checkQuery(r); err != nil {
+		writeGoogleError(w, err)
+		return
+	}
+	body, gerr := s.readBody(w, r)
 	if gerr != nil {
 		writeGoogleError(w, gerr)
 		return
+	}
+	req, fast := fastEmbedContent(body)
+	var obj map[string]any
+	if !fast {
+		if obj, gerr = parseGeminiBody(body, call, schemas.GeminiEmbedContentRequest); gerr != nil {
+			writeGoogleError(w, gerr)
+			return
+		}
 	}
 	model, gerr := s.lookupEmbedModel(call)
 	if gerr != nil {
 		writeGoogleError(w, gerr)
 		return
 	}
-	req, gerr := decodeEmbedRequest(obj, nil, call.apiVersion)
-	if gerr != nil {
-		writeGoogleError(w, gerr)
-		return
+	if !fast {
+		if req, gerr = decodeEmbedRequest(obj, nil, call.apiVersion); gerr != nil {
+			writeGoogleError(w, gerr)
+			return
+		}
 	}
 	if lines := req.fieldViolations("EmbedContentRequest", model); len(lines) > 0 {
 		writeGoogleError(w, invalidFields(lines...))
@@ -179,36 +198,56 @@ func (s *Server) handleEmbedContent(w http.ResponseWriter, r *http.Request, call
 }
 
 func (s *Server) handleBatchEmbedContents(w http.ResponseWriter, r *http.Request, call geminiCall) {
-	obj, gerr := s.readGeminiBody(w, r, call, schemas.GeminiBatchEmbedContentsRequest)
+	if err := checkQuery(r); err != nil {
+		writeGoogleError(w, err)
+		return
+	}
+	body, gerr := s.readBody(w, r)
 	if gerr != nil {
 		writeGoogleError(w, gerr)
 		return
+	}
+	rp := requestBuffers.Get().(*[]embedRequest)
+	defer requestBuffers.Put(rp)
+	reqs, fast := fastBatchEmbedContents(body, *rp)
+	var items []any
+	if fast {
+		*rp = reqs
+	} else {
+		obj, gerr := parseGeminiBody(body, call, schemas.GeminiBatchEmbedContentsRequest)
+		if gerr != nil {
+			writeGoogleError(w, gerr)
+			return
+		}
+		items, _ = obj["requests"].([]any)
 	}
 	model, gerr := s.lookupEmbedModel(call)
 	if gerr != nil {
 		writeGoogleError(w, gerr)
 		return
 	}
-	items, _ := obj["requests"].([]any)
-	switch {
-	case len(items) == 0:
-		writeGoogleError(w, invalidFields("BatchEmbedContentsRequest.requests: requests is not specified"))
-		return
-	case len(items) > maxBatchRequests:
-		writeGoogleError(w, invalidFields(fmt.Sprintf("BatchEmbedContentsRequest.requests: at most %d requests can be in one batch", maxBatchRequests)))
-		return
-	}
-	reqs := make([]embedRequest, len(items))
-	var violations []string
-	for i, item := range items {
-		itemObj, _ := item.(map[string]any)
-		var gerr *googleError
-		if reqs[i], gerr = decodeEmbedRequest(itemObj, schemas.Path{"requests", i}, call.apiVersion); gerr != nil {
-			writeGoogleError(w, gerr)
+	if !fast {
+		switch {
+		case len(items) == 0:
+			writeGoogleError(w, invalidFields("BatchEmbedContentsRequest.requests: requests is not specified"))
+			return
+		case len(items) > maxBatchRequests:
+			writeGoogleError(w, invalidFields(fmt.Sprintf("BatchEmbedContentsRequest.requests: at most %d requests can be in one batch", maxBatchRequests)))
 			return
 		}
+		reqs = make([]embedRequest, len(items))
+		for i, item := range items {
+			itemObj, _ := item.(map[string]any)
+			if reqs[i], gerr = decodeEmbedRequest(itemObj, schemas.Path{"requests", i}, call.apiVersion); gerr != nil {
+				writeGoogleError(w, gerr)
+				return
+			}
+		}
+	}
+	var violations []string
+	for i, req := range reqs {
 		prefix := "BatchEmbedContentsRequest.requests[" + strconv.Itoa(i) + "]"
-		switch name := reqs[i].model; {
+		switch name := req.model; {
 		case name == "":
 			violations = append(violations, prefix+".model: model is not specified")
 		case !validModelName(name):
@@ -218,7 +257,7 @@ func (s *Server) handleBatchEmbedContents(w http.ResponseWriter, r *http.Request
 				"%s.model: the model in each request must match the model specified in BatchEmbedContentsRequest.model (%s), got %s",
 				prefix, model.Name, name))
 		}
-		violations = append(violations, reqs[i].fieldViolations(prefix, model)...)
+		violations = append(violations, req.fieldViolations(prefix, model)...)
 	}
 	if len(violations) > 0 {
 		writeGoogleError(w, invalidFields(violations...))

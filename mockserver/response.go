@@ -2,6 +2,7 @@ package mockserver
 
 import (
 	"net/http"
+	"slices"
 	"strconv"
 	"sync"
 )
@@ -42,20 +43,27 @@ func writeJSON(w http.ResponseWriter, status int, body []byte) {
 // appendVector appends v as a JSON array of numbers that read back as
 // exactly the same float32 values (see appendFloat32).
 func appendVector(b []byte, v []float32) []byte {
-	b = append(b, '[')
+	b = slices.Grow(b, 2+len(v)*(maxFloat32Len+1))
+	w := len(b)
+	b = b[:cap(b)]
+	b[w] = '['
+	w++
 	for i, x := range v {
 		if i > 0 {
-			b = append(b, ',')
+			b[w] = ','
+			w++
 		}
-		b = appendFloat32(b, x)
+		w += putFloat32(b[w:], x)
 	}
-	return append(b, ']')
+	b[w] = ']'
+	return b[:w+1]
 }
 
 // buffers recycles response and vector buffers between requests.
 var (
-	bodyBuffers   = sync.Pool{New: func() any { b := make([]byte, 0, 64<<10); return &b }}
-	vectorBuffers = sync.Pool{New: func() any { v := make([]float32, 0, 3072); return &v }}
+	bodyBuffers    = sync.Pool{New: func() any { b := make([]byte, 0, 64<<10); return &b }}
+	vectorBuffers  = sync.Pool{New: func() any { v := make([]float32, 0, 3072); return &v }}
+	requestBuffers = sync.Pool{New: func() any { r := make([]embedRequest, 0, maxBatchRequests); return &r }}
 )
 
 func getBody() *[]byte { b := bodyBuffers.Get().(*[]byte); *b = (*b)[:0]; return b }
