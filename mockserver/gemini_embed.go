@@ -296,25 +296,41 @@ func (s *Server) handleBatchEmbedContents(w http.ResponseWriter, r *http.Request
 // appendEmbedding appends the JSON array of req's vector and returns the
 // input's token estimate.
 func (s *Server) appendEmbedding(b []byte, model *GeminiModel, req embedRequest) ([]byte, int) {
+	task, text := s.geminiInput(model, req.task, req.joinedText())
+	tokens := fakeembed.EstimateTokens(text)
+	kp := keyBuffers.Get().(*cacheKey)
+	defer keyBuffers.Put(kp)
+	key := (*kp)[:0].add("gemini").addInt(int(s.cfg.vectorMode)).add(model.ID()).addInt(model.Embedding.Dimensions).
+		add(task).add(req.title).add(text).addInt(req.outputDims)
+	*kp = key
+	if out, hit := s.vectors.appendTo(b, key); hit {
+		return out, tokens
+	}
 	vp := vectorBuffers.Get().(*[]float32)
 	defer vectorBuffers.Put(vp)
-	var tokens int
-	*vp, tokens = s.geminiVector((*vp)[:0], model, req.task, req.title, req.joinedText(), req.outputDims)
-	return appendVector(b, *vp), tokens
+	*vp = s.geminiVector((*vp)[:0], model, task, req.title, text, req.outputDims)
+	start := len(b)
+	b = appendVector(b, *vp)
+	s.vectors.put(key, b[start:])
+	return b, tokens
 }
 
-// geminiVector appends the vector a Gemini request gets to dst and returns
-// the input's token estimate. Over-long input is cut to the model's token
-// limit first, silently, as Vertex AI's default autoTruncate does.
-func (s *Server) geminiVector(dst []float32, model *GeminiModel, task, title, text string, dims int) ([]float32, int) {
-	text = fakeembed.TruncateToTokens(text, model.InputTokenLimit)
+// geminiInput is what the vector of a Gemini request depends on: the task
+// type (none for models that ignore it) and the text, cut to the model's
+// token limit silently, as Vertex AI's default autoTruncate does.
+func (s *Server) geminiInput(model *GeminiModel, task, text string) (string, string) {
 	if model.Embedding.IgnoresTaskType {
 		task = ""
 	}
-	dst = fakeembed.AppendVector(dst, s.cfg.vectorMode,
+	return task, fakeembed.TruncateToTokens(text, model.InputTokenLimit)
+}
+
+// geminiVector appends the vector for a Gemini input (see geminiInput) to
+// dst.
+func (s *Server) geminiVector(dst []float32, model *GeminiModel, task, title, text string, dims int) []float32 {
+	return fakeembed.AppendVector(dst, s.cfg.vectorMode,
 		fakeembed.Input{Model: model.ID(), Task: task, Title: title, Text: text},
 		fakeembed.Shape{Dimensions: model.Embedding.Dimensions, Output: dims})
-	return dst, fakeembed.EstimateTokens(text)
 }
 
 // VectorQuery is an embedding input as a Gemini request gives it.
@@ -343,8 +359,8 @@ func (s *Server) Vector(q VectorQuery) ([]float32, error) {
 	if task == taskTypeNames[0] {
 		task = ""
 	}
-	v, _ := s.geminiVector(nil, model, task, q.Title, q.Text, q.Dimensions)
-	return v, nil
+	task, text := s.geminiInput(model, task, q.Text)
+	return s.geminiVector(nil, model, task, q.Title, text, q.Dimensions), nil
 }
 
 func appendUsageMetadata(b []byte, tokens int) []byte {

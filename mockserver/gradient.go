@@ -103,15 +103,24 @@ func (s *Server) handleGradientEmbeddings(w http.ResponseWriter, r *http.Request
 	b := append(*buf, `{"embeddings":[`...)
 	vp := vectorBuffers.Get().(*[]float32)
 	defer vectorBuffers.Put(vp)
+	kp := keyBuffers.Get().(*cacheKey)
+	defer keyBuffers.Put(kp)
 	for i, item := range items {
 		text := item.(map[string]any)["input"].(string)
 		if i > 0 {
 			b = append(b, ',')
 		}
-		*vp = fakeembed.AppendVector((*vp)[:0], s.cfg.vectorMode, fakeembed.Input{Model: gradientModel, Text: text},
-			fakeembed.Shape{Dimensions: s.cfg.gradientDimensions})
 		b = append(b, `{"embedding":`...)
-		b = appendVector(b, *vp)
+		key := (*kp)[:0].add("gradient").addInt(int(s.cfg.vectorMode)).addInt(s.cfg.gradientDimensions).add(text)
+		*kp = key
+		var hit bool
+		if b, hit = s.vectors.appendTo(b, key); !hit {
+			*vp = fakeembed.AppendVector((*vp)[:0], s.cfg.vectorMode, fakeembed.Input{Model: gradientModel, Text: text},
+				fakeembed.Shape{Dimensions: s.cfg.gradientDimensions})
+			start := len(b)
+			b = appendVector(b, *vp)
+			s.vectors.put(key, b[start:])
+		}
 		b = append(b, `,"index":`...)
 		b = strconv.AppendInt(b, int64(i), 10)
 		b = append(b, '}')

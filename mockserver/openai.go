@@ -272,19 +272,29 @@ func (s *Server) handleOpenAIEmbeddings(w http.ResponseWriter, r *http.Request) 
 	total := 0
 	vp := vectorBuffers.Get().(*[]float32)
 	defer vectorBuffers.Put(vp)
+	kp := keyBuffers.Get().(*cacheKey)
+	defer keyBuffers.Put(kp)
 	for i, in := range inputs {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		*vp = fakeembed.AppendVector((*vp)[:0], s.cfg.vectorMode, fakeembed.Input{Model: model.ID, Text: in.text},
-			fakeembed.Shape{Dimensions: model.Dimensions, Output: dims, Truncation: fakeembed.Renormalize})
 		b = append(b, `{"object":"embedding","index":`...)
 		b = strconv.AppendInt(b, int64(i), 10)
 		b = append(b, `,"embedding":`...)
-		if base64Format {
-			b = appendBase64Vector(b, *vp)
-		} else {
-			b = appendVector(b, *vp)
+		key := (*kp)[:0].add("openai").addInt(int(s.cfg.vectorMode)).add(model.ID).addInt(model.Dimensions).
+			add(in.text).addInt(dims).add(encodingFormat(obj))
+		*kp = key
+		var hit bool
+		if b, hit = s.vectors.appendTo(b, key); !hit {
+			*vp = fakeembed.AppendVector((*vp)[:0], s.cfg.vectorMode, fakeembed.Input{Model: model.ID, Text: in.text},
+				fakeembed.Shape{Dimensions: model.Dimensions, Output: dims, Truncation: fakeembed.Renormalize})
+			start := len(b)
+			if base64Format {
+				b = appendBase64Vector(b, *vp)
+			} else {
+				b = appendVector(b, *vp)
+			}
+			s.vectors.put(key, b[start:])
 		}
 		b = append(b, '}')
 		total += in.tokens
@@ -477,4 +487,10 @@ func (s *Server) handleOpenAIModels(w http.ResponseWriter, r *http.Request) {
 		list.Data = append(list.Data, m.object())
 	}
 	writeJSON(w, http.StatusOK, mustMarshal(list))
+}
+
+// encodingFormat is the request's encoding_format ("" when absent).
+func encodingFormat(obj map[string]any) string {
+	f, _ := obj["encoding_format"].(string)
+	return f
 }

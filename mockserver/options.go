@@ -68,6 +68,7 @@ type config struct {
 	openAIEmptyInput   bool
 	gradientPrefix     string
 	gradientDimensions int
+	vectorCacheBytes   int
 }
 
 func defaultConfig() config {
@@ -87,6 +88,7 @@ func defaultConfig() config {
 		openAIModels:       DefaultOpenAIModels(),
 		gradientPrefix:     DefaultGradientPrefix,
 		gradientDimensions: DefaultGradientDimensions,
+		vectorCacheBytes:   DefaultVectorCacheBytes,
 		logOutput:          io.Discard,
 	}
 }
@@ -328,4 +330,12 @@ func WithOpenAIEmptyInput(accept bool) Option {
 // 1024, bge-large's).
 func WithGradient(prefix string, dimensions int) Option {
 	return func(c *config) { c.gradientPrefix, c.gradientDimensions = prefix, dimensions }
+}
+
+// WithVectorCacheBytes sets the size of the cache of recently served
+// vectors, in bytes of encoded JSON (default DefaultVectorCacheBytes); 0
+// turns it off. A text embedded again is answered from the cache, with the
+// same bytes it would be computed to.
+func WithVectorCacheBytes(n int) Option {
+	return func(c *config) { c.vectorCacheBytes = n }
 }

@@ -42,6 +42,7 @@ type Server struct {
 	handler http.Handler
 
 	openAIModels []OpenAIModel
+	vectors      *vectorCache
 
 	adminMu       sync.Mutex
 	batchFailures []BatchFailure
@@ -73,6 +74,7 @@ func New(opts ...Option) (*Server, error) {
 		faults:       &faults{rate: cfg.faultRate, status: cfg.faultStatus, rng: rand.New(rand.NewPCG(cfg.faultSeed, cfg.faultSeed^0x9E3779B97F4A7C15))},
 		limiter:      newRateLimiter(cfg.rpm, cfg.tpm),
 		openAIModels: slices.Clone(cfg.openAIModels),
+		vectors:      newVectorCache(cfg.vectorCacheBytes),
 	}
 	if len(cfg.apiKeys) > 0 {
 		s.keys = map[string]bool{}

@@ -94,9 +94,9 @@ var workloads = map[string]workload{
 	"replay768": {
 		description: "replay from a 10,000-interaction cassette, 768 dims",
 		method:      http.MethodPost, path: geminiEmbed, headers: geminiHeaders,
-		body:        func(i int) string { return replayBody(i % replayTexts) },
-		lua:         `'{"content":{"parts":[{"text":"recorded document ' .. (n % 10000) .. '"}]},"outputDimensionality":768}'`,
-		prepare:     writeReplayCassette,
+		body:    func(i int) string { return replayBody(i % replayTexts) },
+		lua:     `'{"content":{"parts":[{"text":"recorded document ' .. (n % 10000) .. '"}]},"outputDimensionality":768}'`,
+		prepare: writeReplayCassette,
 	},
 }
 

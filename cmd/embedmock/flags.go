@@ -77,8 +77,8 @@ func (b *byteSize) Set(v string) error {
 		}
 	}
 	n, err := strconv.ParseInt(s, 10, 64)
-	if err != nil || n <= 0 || n > (1<<62)/mult {
-		return fmt.Errorf("invalid size %q (want a positive number of bytes, optionally with K, M or G)", v)
+	if err != nil || n < 0 || n > (1<<62)/mult {
+		return fmt.Errorf("invalid size %q (want a number of bytes, optionally with K, M or G)", v)
 	}
 	*b = byteSize(n * mult)
 	return nil

@@ -142,6 +142,8 @@ func serve(ctx context.Context, name string, args []string, stdout, stderr io.Wr
 	fakeClock := c.fs.Bool("fake-clock", false, "stop the server clock at start; POST /_embedmock/clock moves it")
 	gradientPrefix := c.fs.String("gradient-prefix", mockserver.DefaultGradientPrefix, "path `prefix` of the Gradient API (the path of GRADIENT_API_URL)")
 	gradientDims := c.fs.Int("gradient-dimensions", mockserver.DefaultGradientDimensions, "dimension of Gradient (bge-large) vectors")
+	vectorCache := byteSize(mockserver.DefaultVectorCacheBytes)
+	c.fs.Var(&vectorCache, "vector-cache", "bytes of recently served vectors to keep, encoded; 0 turns the cache off")
 	openAIEmptyInput := c.fs.Bool("openai-empty-input", false, "accept \"\" as an OpenAI input instead of answering 400")
 	for flagName, env := range map[string]string{
 		"vectors": "EMBEDMOCK_VECTORS", "models": "EMBEDMOCK_MODELS", "legacy-models": "EMBEDMOCK_LEGACY_MODELS",
@@ -152,7 +154,8 @@ func serve(ctx context.Context, name string, args []string, stdout, stderr io.Wr
 		"fault-rate": "EMBEDMOCK_FAULT_RATE", "fault-status": "EMBEDMOCK_FAULT_STATUS", "fault-seed": "EMBEDMOCK_FAULT_SEED",
 		"fake-clock": "EMBEDMOCK_FAKE_CLOCK", "gradient-prefix": "EMBEDMOCK_GRADIENT_PREFIX",
 		"gradient-dimensions": "EMBEDMOCK_GRADIENT_DIMENSIONS", "openai-empty-input": "EMBEDMOCK_OPENAI_EMPTY_INPUT",
-		"upstream": "EMBEDMOCK_UPSTREAM", "record-to": "EMBEDMOCK_RECORD_TO", "replay-latency": "EMBEDMOCK_REPLAY_LATENCY",
+		"vector-cache": "EMBEDMOCK_VECTOR_CACHE",
+		"upstream":     "EMBEDMOCK_UPSTREAM", "record-to": "EMBEDMOCK_RECORD_TO", "replay-latency": "EMBEDMOCK_REPLAY_LATENCY",
 	} {
 		c.bind(flagName, env, false)
 	}
@@ -193,6 +196,7 @@ func serve(ctx context.Context, name string, args []string, stdout, stderr io.Wr
 		mockserver.WithRandomFaults(*faultRate, *faultStatus, *faultSeed),
 		mockserver.WithGradient(*gradientPrefix, *gradientDims),
 		mockserver.WithOpenAIEmptyInput(*openAIEmptyInput),
+		mockserver.WithVectorCacheBytes(int(vectorCache)),
 	)
 	if *fakeClock {
 		opts = append(opts, mockserver.WithFakeClock(mockserver.NewFakeClock(time.Now())))
