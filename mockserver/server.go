@@ -158,14 +158,14 @@ func (s *Server) routes() http.Handler {
 		r.Handle("/download/"+version+"/files/{file:[^/:]+}:download", gemini("files.download", s.handleDownloadFile)).Methods(http.MethodGet)
 		r.Handle("/upload/"+version+"/files", gemini("files.upload", s.handleUpload)).Methods(http.MethodPost)
 	}
-	var root http.Handler = r
+	var root http.Handler
 	switch {
 	case s.cfg.proxyAll:
 		root = http.HandlerFunc(s.handleProxy)
 	case s.rec.library != nil:
-		root = s.withControl(s.withReplay(r))
+		root = s.withControl(s.withReplay(s.withHotRoutes(r)))
 	default:
-		root = s.withControl(r)
+		root = s.withControl(s.withHotRoutes(r))
 	}
 	return withCommonHeaders(withRecovery(withCleanPath(s.withJournal(root))))
 }
@@ -227,4 +227,59 @@ func notFound(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, fmt.Appendf(nil, `{"status":"ok","version":%q,"vectors":%q}`, Version, s.cfg.vectorMode))
+}
+
+// withHotRoutes answers the embedding routes, which carry nearly all of a
+// load, without the router: their paths are matched by hand exactly as the
+// router's patterns would match them (POST /{version}/models/{model}:verb
+// with a model free of '/' and ':', and OpenAI's fixed paths), which saves
+// the router's regular expressions and its copy of the request. Every other
+// request goes to router.
+func (s *Server) withHotRoutes(router http.Handler) http.Handler {
+	openAIEmbeddings := s.withOpenAIAuth(s.handleOpenAIEmbeddings)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodPost {
+			router.ServeHTTP(w, r)
+			return
+		}
+		if call, ok := hotGeminiRoute(r.URL.Path); ok {
+			setGoogleHeaders(w.Header())
+			if err := s.geminiKeyError(r); err != nil {
+				writeGoogleError(w, err)
+				return
+			}
+			if call.route == "embedContent" {
+				s.handleEmbedContent(w, r, call)
+			} else {
+				s.handleBatchEmbedContents(w, r, call)
+			}
+			return
+		}
+		if p := r.URL.Path; p == "/v1/embeddings" || p == "/embeddings" {
+			openAIEmbeddings.ServeHTTP(w, r)
+			return
+		}
+		router.ServeHTTP(w, r)
+	})
+}
+
+// hotGeminiRoute recognises /v1beta/models/{model}:embedContent and
+// :batchEmbedContents (and the same under /v1).
+func hotGeminiRoute(path string) (geminiCall, bool) {
+	var call geminiCall
+	rest, ok := strings.CutPrefix(path, "/v1beta/models/")
+	call.apiVersion = "v1beta"
+	if !ok {
+		if rest, ok = strings.CutPrefix(path, "/v1/models/"); !ok {
+			return call, false
+		}
+		call.apiVersion = "v1"
+	}
+	model, verb, ok := strings.Cut(rest, ":")
+	if !ok || model == "" || strings.IndexByte(model, '/') >= 0 ||
+		(verb != "embedContent" && verb != "batchEmbedContents") {
+		return call, false
+	}
+	call.route, call.modelID = verb, model
+	return call, true
 }
