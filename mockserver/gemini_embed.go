@@ -270,8 +270,13 @@ func (s *Server) handleBatchEmbedContents(w http.ResponseWriter, r *http.Request
 		}
 	}
 
+	// The answer is written as it is computed, in pieces of streamPiece
+	// bytes: the buffer stays in the processor's cache and the client
+	// reads the first embeddings while the last are computed. Nothing can
+	// fail any more, so the status is settled.
 	buf := getBody()
 	defer putBody(buf)
+	stream := responseStream{w: w}
 	b := append(*buf, `{"embeddings":[`...)
 	total := 0
 	for i, req := range reqs {
@@ -283,6 +288,7 @@ func (s *Server) handleBatchEmbedContents(w http.ResponseWriter, r *http.Request
 		b, tokens = s.appendEmbedding(b, model, req)
 		b = append(b, '}')
 		total += tokens
+		b = stream.flush(b, streamPiece)
 	}
 	b = append(b, ']')
 	if model.Embedding.UsageMetadata {
@@ -290,7 +296,7 @@ func (s *Server) handleBatchEmbedContents(w http.ResponseWriter, r *http.Request
 	}
 	b = append(b, '}')
 	*buf = b
-	writeJSON(w, http.StatusOK, b)
+	stream.finish(b)
 }
 
 // appendEmbedding appends the JSON array of req's vector and returns the

@@ -2,7 +2,9 @@ package mockserver
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -240,4 +242,33 @@ func TestCustomCatalog(t *testing.T) {
 	got := decodeEmbed(t, do(t, http.MethodPost, base+"/v1beta/models/tiny:embedContent", embedBody("abcdefghijklmnopqrstuvwxyz", "")))
 	assert.Equal(t, expectedVector("tiny", "", "", "abcdefghijklmnop", 16, 0), got.Embedding.Values, "cut to 4 tokens")
 	assert.Equal(t, 404, do(t, http.MethodPost, base+embedPath, embedBody("a", "")).status)
+}
+
+func TestLargeBatchIsStreamedAndExact(t *testing.T) {
+	s, base := newTestServer(t)
+	var body strings.Builder
+	body.WriteString(`{"requests":[`)
+	for i := range 100 {
+		if i > 0 {
+			body.WriteByte(',')
+		}
+		fmt.Fprintf(&body, `{"model":"models/gemini-embedding-001","content":{"parts":[{"text":"streamed text %d"}]}}`, i)
+	}
+	body.WriteString(`]}`)
+	r := do(t, http.MethodPost, base+"/v1beta/models/gemini-embedding-001:batchEmbedContents", body.String())
+	require.Equal(t, http.StatusOK, r.status, string(r.body))
+	assert.Empty(t, r.header.Get("Content-Length"), "an answer of %d bytes is written in pieces", len(r.body))
+	assert.Equal(t, "application/json; charset=UTF-8", r.header.Get("Content-Type"))
+	got := decodeEmbed(t, r)
+	require.Len(t, got.Embeddings, 100)
+	for i, e := range got.Embeddings {
+		want, err := s.Vector(VectorQuery{Model: "gemini-embedding-001", Text: fmt.Sprintf("streamed text %d", i)})
+		require.NoError(t, err)
+		require.Equal(t, want, e.Values, "embedding %d", i)
+	}
+
+	small := do(t, http.MethodPost, base+"/v1beta/models/gemini-embedding-001:batchEmbedContents",
+		`{"requests":[{"model":"models/gemini-embedding-001","content":{"parts":[{"text":"one"}]}}]}`)
+	require.Equal(t, http.StatusOK, small.status)
+	assert.Equal(t, strconv.Itoa(len(small.body)), small.header.Get("Content-Length"), "a small answer has its length")
 }

@@ -201,13 +201,12 @@ func (r embedRequest) fieldViolations(prefix string, model *GeminiModel) []strin
 		out = append(out, prefix+".content.parts: contents.parts must not be empty.")
 	}
 	for j, p := range r.parts {
-		where := fmt.Sprintf("%s.content.parts[%d]", prefix, j)
 		switch {
 		case len(p.members) == 0:
-			out = append(out, where+".data: required oneof field 'data' must have one initialized field")
+			out = append(out, fmt.Sprintf("%s.content.parts[%d].data: required oneof field 'data' must have one initialized field", prefix, j))
 		case !p.hasText:
-			out = append(out, fmt.Sprintf("%s.%s: embedmock serves text parts only; %s input to %s is not supported",
-				where, schemas.SnakeCase(p.members[0]), schemas.SnakeCase(p.members[0]), model.Name))
+			out = append(out, fmt.Sprintf("%s.content.parts[%d].%s: embedmock serves text parts only; %s input to %s is not supported",
+				prefix, j, schemas.SnakeCase(p.members[0]), schemas.SnakeCase(p.members[0]), model.Name))
 		}
 	}
 	if d := r.outputDims; d != 0 {

@@ -100,6 +100,7 @@ func (s *Server) handleGradientEmbeddings(w http.ResponseWriter, r *http.Request
 	items := obj["inputs"].([]any)
 	buf := getBody()
 	defer putBody(buf)
+	stream := responseStream{w: w}
 	b := append(*buf, `{"embeddings":[`...)
 	vp := vectorBuffers.Get().(*[]float32)
 	defer vectorBuffers.Put(vp)
@@ -124,10 +125,11 @@ func (s *Server) handleGradientEmbeddings(w http.ResponseWriter, r *http.Request
 		b = append(b, `,"index":`...)
 		b = strconv.AppendInt(b, int64(i), 10)
 		b = append(b, '}')
+		b = stream.flush(b, streamPiece)
 	}
 	b = append(b, "]}"...)
 	*buf = b
-	writeJSON(w, http.StatusOK, b)
+	stream.finish(b)
 }
 
 // gradientSchemaMessage explains a schema violation (the real API's texts

@@ -268,6 +268,12 @@ func (s *Server) handleOpenAIEmbeddings(w http.ResponseWriter, r *http.Request) 
 
 	buf := getBody()
 	defer putBody(buf)
+	stream := responseStream{w: w, header: func(h http.Header) {
+		setOpenAIHeaders(h)
+		s.setOpenAIRateLimitHeaders(h, r)
+		h.Set("Openai-Processing-Ms", strconv.FormatInt(time.Since(start).Milliseconds(), 10))
+		h.Set("Openai-Model", model.ID)
+	}}
 	b := append(*buf, `{"object":"list","data":[`...)
 	total := 0
 	vp := vectorBuffers.Get().(*[]float32)
@@ -298,6 +304,7 @@ func (s *Server) handleOpenAIEmbeddings(w http.ResponseWriter, r *http.Request) 
 		}
 		b = append(b, '}')
 		total += in.tokens
+		b = stream.flush(b, streamPiece)
 	}
 	responseModel := model.ResponseModel
 	if responseModel == "" {
@@ -311,12 +318,7 @@ func (s *Server) handleOpenAIEmbeddings(w http.ResponseWriter, r *http.Request) 
 	b = strconv.AppendInt(b, int64(total), 10)
 	b = append(b, "}}"...)
 	*buf = b
-	h := w.Header()
-	setOpenAIHeaders(h)
-	s.setOpenAIRateLimitHeaders(h, r)
-	h.Set("Openai-Processing-Ms", strconv.FormatInt(time.Since(start).Milliseconds(), 10))
-	h.Set("Openai-Model", model.ID)
-	writeJSON(w, http.StatusOK, b)
+	stream.finish(b)
 }
 
 // lookupOpenAIModel finds the model of a request: the body's, or for

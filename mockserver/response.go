@@ -40,6 +40,50 @@ func writeJSON(w http.ResponseWriter, status int, body []byte) {
 	w.Write(body)
 }
 
+// streamPiece is the size of the pieces a large answer is written in.
+const streamPiece = 64 << 10
+
+// responseStream writes a 200 answer whose size is not known in advance:
+// small answers in one piece with a Content-Length, large ones in pieces
+// (chunked transfer encoding).
+type responseStream struct {
+	w http.ResponseWriter
+	// header, when set, adds headers just before they are sent.
+	header  func(http.Header)
+	started bool
+}
+
+// flush writes b when it holds at least piece bytes and returns b emptied,
+// or b unchanged.
+func (s *responseStream) flush(b []byte, piece int) []byte {
+	if len(b) < piece {
+		return b
+	}
+	if !s.started {
+		s.started = true
+		h := s.w.Header()
+		if s.header != nil {
+			s.header(h)
+		}
+		h["Content-Type"] = contentTypeJSON
+		s.w.WriteHeader(http.StatusOK)
+	}
+	s.w.Write(b)
+	return b[:0]
+}
+
+// finish writes the rest of the answer.
+func (s *responseStream) finish(b []byte) {
+	if !s.started {
+		if s.header != nil {
+			s.header(s.w.Header())
+		}
+		writeJSON(s.w, http.StatusOK, b)
+		return
+	}
+	s.w.Write(b)
+}
+
 // appendVector appends v as a JSON array of numbers that read back as
 // exactly the same float32 values (see appendFloat32).
 func appendVector(b []byte, v []float32) []byte {

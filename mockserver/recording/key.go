@@ -125,24 +125,27 @@ func geminiRoute(method, prefix, rest string) (route, model string) {
 		return "files.download", ""
 	}
 	resource, verb, _ := strings.Cut(rest, ":")
-	parts := strings.Split(resource, "/")
+	kind, id, nested := strings.Cut(resource, "/")
+	isModel := kind == "models" && !strings.Contains(id, "/") // models or models/{id}
 	switch {
-	case parts[0] == "models" && len(parts) == 2 && verb != "":
-		return verb, parts[1]
-	case parts[0] == "models" && len(parts) == 2:
-		return "models.get", parts[1]
-	case parts[0] == "models" && len(parts) == 1:
+	case isModel && nested && verb != "":
+		return verb, id
+	case isModel && nested:
+		return "models.get", id
+	case isModel:
 		return "models.list", ""
-	case (parts[0] == "batches" || parts[0] == "files") && len(parts) == 1:
-		return parts[0] + ".list", ""
-	case parts[0] == "batches" || parts[0] == "files":
+	case kind == "batches" && !nested:
+		return "batches.list", ""
+	case kind == "files" && !nested:
+		return "files.list", ""
+	case kind == "batches" || kind == "files":
 		switch {
 		case verb != "":
-			return parts[0] + "." + verb, ""
+			return kind + "." + verb, ""
 		case method == "DELETE":
-			return parts[0] + ".delete", ""
+			return kind + ".delete", ""
 		}
-		return parts[0] + ".get", ""
+		return kind + ".get", ""
 	}
 	return method + " " + rest, ""
 }
