@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -70,26 +71,27 @@ func LoadCassettes(paths ...string) ([]Loaded, error) {
 	return out, nil
 }
 
-// loadCassette reads one cassette file with go-vcr.
+// loadCassette reads one cassette file.
 func loadCassette(path string) (*cassette.Cassette, error) {
-	name := strings.TrimSuffix(path, ".yaml")
-	if strings.HasSuffix(path, ".yml") {
-		data, err := os.ReadFile(path)
-		if err != nil {
-			return nil, err
-		}
-		return parseCassette(path, data)
-	}
-	c, err := cassette.Load(name)
+	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("cassette %s: %w", path, err)
 	}
-	return c, nil
+	return parseCassette(path, data)
 }
 
+// parseCassette decodes a cassette as go-vcr's cassette.Load does. Large
+// cassettes in go-vcr's layout are decoded in pieces, in parallel (see
+// parseInPieces); anything else, and any piece that does not decode, falls
+// back to decoding the whole file, which also gives the error message.
 func parseCassette(path string, data []byte) (*cassette.Cassette, error) {
 	c := cassette.New(strings.TrimSuffix(path, ".yaml"))
 	c.IsNew = false
+	if interactions, ok := parseInPieces(data); ok {
+		c.Version = cassette.CassetteFormatV2
+		c.Interactions = interactions
+		return c, nil
+	}
 	if err := yaml.Unmarshal(data, c); err != nil {
 		return nil, fmt.Errorf("cassette %s: %w", path, err)
 	}
@@ -97,6 +99,92 @@ func parseCassette(path string, data []byte) (*cassette.Cassette, error) {
 		return nil, fmt.Errorf("cassette %s: %w", path, cassette.ErrUnsupportedCassetteFormat)
 	}
 	return c, nil
+}
+
+// pieceBytes is the size of the pieces a large cassette is decoded in;
+// cassettes smaller than two pieces are decoded whole.
+const pieceBytes = 1 << 20
+
+// parseInPieces decodes the interactions of a cassette in go-vcr's layout
+// (a version 2 header, then "interactions:" and one "- id: N" sequence item
+// per interaction at a fixed indentation, as both go-vcr and Writer write
+// it) piece by piece on every processor. A YAML decoder holds a tree of
+// nodes many times the size of its input; decoding pieces keeps that tree
+// small, and pieces decode in parallel. Every piece must decode to exactly
+// the interactions it was cut for, so a cut in the wrong place (an item
+// marker inside a value) cannot go unnoticed: ok is false and the caller
+// decodes the whole file instead.
+func parseInPieces(data []byte) (interactions []*cassette.Interaction, ok bool) {
+	if len(data) < 2*pieceBytes {
+		return nil, false
+	}
+	var header struct {
+		Version int `yaml:"version"`
+	}
+	headerEnd := bytes.Index(data, []byte("\ninteractions:\n"))
+	if headerEnd < 0 || yaml.Unmarshal(data[:headerEnd+1], &header) != nil || header.Version != cassette.CassetteFormatV2 {
+		return nil, false
+	}
+	items := data[headerEnd+len("\ninteractions:\n"):]
+	indent := 0
+	for indent < len(items) && items[indent] == ' ' {
+		indent++
+	}
+	marker := append([]byte("\n"+strings.Repeat(" ", indent)), "- id: "...)
+	if !bytes.HasPrefix(items, marker[1:]) {
+		return nil, false
+	}
+	// Cut into pieces of whole items, each about pieceBytes long.
+	type piece struct {
+		text  []byte
+		items int
+		out   []*cassette.Interaction
+		ok    bool
+	}
+	var pieces []*piece
+	for len(items) > 0 {
+		end, n := 0, 0
+		for end < len(items) && (end < pieceBytes || n == 0) {
+			next := bytes.Index(items[end+1:], marker)
+			n++
+			if next < 0 {
+				end = len(items)
+				break
+			}
+			end += 1 + next + 1 // just past the newline before the next item
+		}
+		pieces = append(pieces, &piece{text: items[:end], items: n})
+		items = items[end:]
+	}
+	work := make(chan *piece)
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), len(pieces)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for p := range work {
+				var doc struct {
+					Interactions []*cassette.Interaction `yaml:"interactions"`
+				}
+				text := append([]byte("interactions:\n"), p.text...)
+				if yaml.Unmarshal(text, &doc) == nil && len(doc.Interactions) == p.items {
+					p.out, p.ok = doc.Interactions, true
+				}
+			}
+		}()
+	}
+	for _, p := range pieces {
+		work <- p
+	}
+	close(work)
+	wg.Wait()
+	for _, p := range pieces {
+		if !p.ok {
+			return nil, false
+		}
+		interactions = append(interactions, p.out...)
+	}
+	return interactions, true
 }
 
 // cassetteHeader starts every cassette the Writer writes; interactions are

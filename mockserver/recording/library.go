@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -55,22 +56,78 @@ func (l *Library) Len() int {
 	return l.size
 }
 
-// AddCassettes adds every interaction of the cassettes.
+// AddCassettes adds every interaction of the cassettes, in order. The
+// interactions are indexed (keys computed, vectors picked out of the
+// responses) on every processor, and added in order.
 func (l *Library) AddCassettes(cassettes []Loaded) {
+	var all []*prepared
 	for _, c := range cassettes {
 		for _, in := range c.Cassette.Interactions {
-			l.Add(in, fmt.Sprintf("%s#%d", c.Path, in.ID))
+			all = append(all, &prepared{in: in, source: c.Path + "#" + strconv.Itoa(in.ID)})
 		}
+	}
+	next := atomic.Int64{}
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), len(all)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := next.Add(1) - 1; i < int64(len(all)); i = next.Add(1) - 1 {
+				all[i].index()
+			}
+		}()
+	}
+	wg.Wait()
+	for _, p := range all {
+		l.insert(p)
 	}
 }
 
 // Add indexes one interaction; source names it in messages.
 func (l *Library) Add(in *cassette.Interaction, source string) {
+	p := &prepared{in: in, source: source}
+	p.index()
+	l.insert(p)
+}
+
+// prepared is an interaction with what indexing it takes, computed before
+// the library is locked.
+type prepared struct {
+	in      *cassette.Interaction
+	source  string
+	ok      bool // the URL parsed
+	key     Key
+	inputs  []vectorKey       // a Gemini embed request's inputs
+	vectors []json.RawMessage // and its response's vectors, one per input
+}
+
+func (p *prepared) index() {
+	in := p.in
 	u, err := url.Parse(in.Request.URL)
 	if err != nil {
 		return
 	}
-	key := KeyOf(in.Request.Method, u, []byte(in.Request.Body))
+	p.ok = true
+	p.key = KeyOf(in.Request.Method, u, []byte(in.Request.Body))
+	if in.Response.Code/100 != 2 || p.key.Family != "gemini" {
+		return
+	}
+	inputs, ok := geminiInputs(p.key.Route, p.key.Model, []byte(in.Request.Body))
+	if !ok {
+		return
+	}
+	vectors, ok := geminiVectors(p.key.Route, []byte(in.Response.Body))
+	if !ok || len(vectors) != len(inputs) {
+		return
+	}
+	p.inputs, p.vectors = inputs, vectors
+}
+
+func (l *Library) insert(p *prepared) {
+	if !p.ok {
+		return
+	}
+	key := p.key
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	e, ok := l.entries[key.Family+" "+key.Request]
@@ -78,22 +135,11 @@ func (l *Library) Add(in *cassette.Interaction, source string) {
 		e = &entry{key: key}
 		l.entries[key.Family+" "+key.Request] = e
 	}
-	e.interactions = append(e.interactions, recorded{in: in, source: source})
+	e.interactions = append(e.interactions, recorded{in: p.in, source: p.source})
 	l.size++
-	if in.Response.Code/100 != 2 || key.Family != "gemini" {
-		return
-	}
-	inputs, ok := geminiInputs(key.Route, key.Model, []byte(in.Request.Body))
-	if !ok {
-		return
-	}
-	vectors, ok := geminiVectors(key.Route, []byte(in.Response.Body))
-	if !ok || len(vectors) != len(inputs) {
-		return
-	}
-	for i, k := range inputs {
+	for i, k := range p.inputs {
 		if _, seen := l.vectors[k]; !seen {
-			l.vectors[k] = vectors[i]
+			l.vectors[k] = p.vectors[i]
 		}
 	}
 }

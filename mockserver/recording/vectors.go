@@ -132,8 +132,14 @@ func geminiVectors(route string, body []byte) ([]json.RawMessage, bool) {
 	return nil, false
 }
 
+// compact returns raw without insignificant white space (raw itself when
+// it has none).
 func compact(raw json.RawMessage) json.RawMessage {
+	if bytes.IndexAny(raw, " \t\r\n") < 0 {
+		return raw
+	}
 	var b bytes.Buffer
+	b.Grow(len(raw))
 	if json.Compact(&b, raw) != nil {
 		return raw
 	}
