@@ -96,7 +96,7 @@ var workloads = map[string]workload{
 		method:      http.MethodPost, path: geminiEmbed, headers: geminiHeaders,
 		body:    func(i int) string { return replayBody(i % replayTexts) },
 		lua:     `'{"content":{"parts":[{"text":"recorded document ' .. (n % 10000) .. '"}]},"outputDimensionality":768}'`,
-		prepare: writeReplayCassette,
+		prepare: func(dir string) ([]string, error) { return writeReplayCassette(dir, replayTexts) },
 	},
 }
 
@@ -132,13 +132,13 @@ func replayBody(i int) string {
 	return fmt.Sprintf(`{"content":{"parts":[{"text":"recorded document %d"}]},"outputDimensionality":768}`, i)
 }
 
-// writeReplayCassette writes a cassette of replayTexts recorded embed
-// calls (with embedmock's own vectors) for the replay workload.
-func writeReplayCassette(dir string) ([]string, error) {
+// writeReplayCassette writes a cassette of n recorded embed calls (with
+// embedmock's own vectors) for the replay workload.
+func writeReplayCassette(dir string, n int) ([]string, error) {
 	name := filepath.Join(dir, "replay")
 	c := cassette.New(name) // go-vcr writes it in one go
 	u, _ := url.Parse("https://generativelanguage.googleapis.com" + geminiEmbed)
-	for i := range replayTexts {
+	for i := range n {
 		v := fakeembed.Vector(fakeembed.Lexical, fakeembed.Input{Model: "gemini-embedding-001", Text: fmt.Sprintf("recorded document %d", i)},
 			fakeembed.Shape{Dimensions: 3072, Output: 768})
 		var b strings.Builder
