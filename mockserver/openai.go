@@ -211,25 +211,13 @@ func (s *Server) handleOpenAIEmbeddings(w http.ResponseWriter, r *http.Request) 
 		fail(newOpenAIError(status, gerr.Message, "", ""))
 		return
 	}
-	var doc any
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.UseNumber()
-	if err := dec.Decode(&doc); err != nil || dec.More() {
-		fail(newOpenAIError(http.StatusBadRequest, "We could not parse the JSON body of your request. (HINT: This likely means you aren't using your HTTP library correctly. The OpenAI API expects a JSON payload, but what was sent was not valid JSON. If you have trouble figuring out how to fix this, please contact us through our help center at help.openai.com.)", "", ""))
-		return
-	}
-	obj, ok := doc.(map[string]any)
-	if !ok {
-		fail(invalidInput("$"))
-		return
-	}
-	if in, ok := obj["input"].([]any); ok && len(in) > openAIMaxInputs {
-		fail(invalidInput("$.input")) // before validation, which would look at every element
-		return
-	}
-	if v := schemas.Validate(schemas.OpenAIEmbeddingRequest, obj); v != nil {
-		fail(openAISchemaError(v))
-		return
+	obj, fast := fastOpenAIBody(body)
+	if !fast {
+		var e *openAIError
+		if obj, e = decodeOpenAIBody(body); e != nil {
+			fail(e)
+			return
+		}
 	}
 	modelName, _ := obj["model"].(string)
 	if _, ok := obj["input"]; !ok {
@@ -495,4 +483,26 @@ func (s *Server) handleOpenAIModels(w http.ResponseWriter, r *http.Request) {
 func encodingFormat(obj map[string]any) string {
 	f, _ := obj["encoding_format"].(string)
 	return f
+}
+
+// decodeOpenAIBody decodes and validates an embeddings request body the
+// full way, answering the API's errors.
+func decodeOpenAIBody(body []byte) (map[string]any, *openAIError) {
+	var doc any
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber()
+	if err := dec.Decode(&doc); err != nil || dec.More() {
+		return nil, newOpenAIError(http.StatusBadRequest, "We could not parse the JSON body of your request. (HINT: This likely means you aren't using your HTTP library correctly. The OpenAI API expects a JSON payload, but what was sent was not valid JSON. If you have trouble figuring out how to fix this, please contact us through our help center at help.openai.com.)", "", "")
+	}
+	obj, ok := doc.(map[string]any)
+	if !ok {
+		return nil, invalidInput("$")
+	}
+	if in, ok := obj["input"].([]any); ok && len(in) > openAIMaxInputs {
+		return nil, invalidInput("$.input") // before validation, which would look at every element
+	}
+	if v := schemas.Validate(schemas.OpenAIEmbeddingRequest, obj); v != nil {
+		return nil, openAISchemaError(v)
+	}
+	return obj, nil
 }

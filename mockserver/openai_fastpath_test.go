@@ -1,0 +1,58 @@
+package mockserver
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestOpenAIFastPathTakesWhatSDKsSend(t *testing.T) {
+	fast := 0
+	for _, name := range []string{"openai-node.jsonl", "langchain-openai.jsonl", "go-openai.jsonl"} {
+		data, err := os.ReadFile(filepath.Join("testdata", "captures", name))
+		require.NoError(t, err)
+		for line := range strings.Lines(string(data)) {
+			var c capturedRequest
+			require.NoError(t, json.Unmarshal([]byte(line), &c))
+			if !strings.HasSuffix(c.URL, "/embeddings") || c.Status != 200 || strings.Contains(c.Body, `"input":[[`) ||
+				strings.Contains(c.Body, `"input":[0`) || strings.Contains(c.Body, `"input":[1`) {
+				continue
+			}
+			_, ok := fastOpenAIBody([]byte(c.Body))
+			assert.True(t, ok, c.Body)
+			fast++
+		}
+	}
+	assert.Positive(t, fast)
+}
+
+// FuzzOpenAIFastPath checks the fast path against the full one: whatever
+// the fast path decodes, the full path accepts and decodes the same.
+func FuzzOpenAIFastPath(f *testing.F) {
+	for _, seed := range []string{
+		`{"model":"text-embedding-3-small","input":"hello","encoding_format":"base64"}`,
+		`{"input":["a","b\u00e9\ud83d\ude00"],"model":"m","dimensions":256,"user":"u","encoding_format":"float"}`,
+		`{}`, `{"input":[]}`, `{"input":[1,2]}`, `{"input":[[1]]}`, `{"dimensions":0}`, `{"dimensions":1.5}`,
+		`{"model":"a","model":"b"}`, `{"encoding_format":"hex"}`, `{"model":null}`, `{"extra":1}`, `{"input":"\ud800"}`,
+	} {
+		f.Add([]byte(seed))
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		fast, ok := fastOpenAIBody(body)
+		if !ok {
+			return
+		}
+		slow, e := decodeOpenAIBody(body)
+		if e != nil {
+			t.Fatalf("fast path took %q, the full path refuses it: %s", body, e.message)
+		}
+		if !assert.ObjectsAreEqual(slow, fast) {
+			t.Fatalf("%q: fast %#v, full %#v", body, fast, slow)
+		}
+	})
+}
