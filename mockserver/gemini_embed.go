@@ -279,6 +279,8 @@ func (s *Server) handleBatchEmbedContents(w http.ResponseWriter, r *http.Request
 	stream := responseStream{w: w}
 	b := append(*buf, `{"embeddings":[`...)
 	total := 0
+	stream.compute()
+	defer stream.release()
 	for i, req := range reqs {
 		if i > 0 {
 			b = append(b, ',')

@@ -102,6 +102,8 @@ func (s *Server) handleGradientEmbeddings(w http.ResponseWriter, r *http.Request
 	defer putBody(buf)
 	stream := responseStream{w: w}
 	b := append(*buf, `{"embeddings":[`...)
+	stream.compute()
+	defer stream.release()
 	vp := vectorBuffers.Get().(*[]float32)
 	defer vectorBuffers.Put(vp)
 	kp := keyBuffers.Get().(*cacheKey)

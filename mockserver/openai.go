@@ -264,6 +264,8 @@ func (s *Server) handleOpenAIEmbeddings(w http.ResponseWriter, r *http.Request) 
 	}}
 	b := append(*buf, `{"object":"list","data":[`...)
 	total := 0
+	stream.compute()
+	defer stream.release()
 	vp := vectorBuffers.Get().(*[]float32)
 	defer vectorBuffers.Put(vp)
 	kp := keyBuffers.Get().(*cacheKey)

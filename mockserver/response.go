@@ -2,6 +2,7 @@ package mockserver
 
 import (
 	"net/http"
+	"runtime"
 	"slices"
 	"strconv"
 	"sync"
@@ -46,11 +47,37 @@ const streamPiece = 64 << 10
 // responseStream writes a 200 answer whose size is not known in advance:
 // small answers in one piece with a Content-Length, large ones in pieces
 // (chunked transfer encoding).
+//
+// Computing the answer holds one of the server's compute slots (as many as
+// processors): under a load of many large requests they are computed
+// first come, first served rather than all at once, which keeps the
+// slowest answers close to the typical one. The slot is let go while a
+// piece is written, so a slow reader holds up no one.
 type responseStream struct {
 	w http.ResponseWriter
 	// header, when set, adds headers just before they are sent.
 	header  func(http.Header)
 	started bool
+	holding bool
+}
+
+// computeSlots are the server-wide compute slots of responseStream.
+var computeSlots = make(chan struct{}, runtime.GOMAXPROCS(0))
+
+// compute takes a compute slot, if the stream does not hold one.
+func (s *responseStream) compute() {
+	if !s.holding {
+		computeSlots <- struct{}{}
+		s.holding = true
+	}
+}
+
+// release lets the compute slot go.
+func (s *responseStream) release() {
+	if s.holding {
+		<-computeSlots
+		s.holding = false
+	}
 }
 
 // flush writes b when it holds at least piece bytes and returns b emptied,
@@ -59,6 +86,8 @@ func (s *responseStream) flush(b []byte, piece int) []byte {
 	if len(b) < piece {
 		return b
 	}
+	s.release()
+	defer s.compute()
 	if !s.started {
 		s.started = true
 		h := s.w.Header()
@@ -74,6 +103,7 @@ func (s *responseStream) flush(b []byte, piece int) []byte {
 
 // finish writes the rest of the answer.
 func (s *responseStream) finish(b []byte) {
+	s.release()
 	if !s.started {
 		if s.header != nil {
 			s.header(s.w.Header())
