@@ -69,6 +69,7 @@ type config struct {
 	gradientPrefix     string
 	gradientDimensions int
 	vectorCacheBytes   int
+	adminRoutes        bool
 }
 
 func defaultConfig() config {
@@ -90,6 +91,7 @@ func defaultConfig() config {
 		gradientDimensions: DefaultGradientDimensions,
 		vectorCacheBytes:   DefaultVectorCacheBytes,
 		logOutput:          io.Discard,
+		adminRoutes:        true,
 	}
 }
 
@@ -338,4 +340,12 @@ func WithGradient(prefix string, dimensions int) Option {
 // same bytes it would be computed to.
 func WithVectorCacheBytes(n int) Option {
 	return func(c *config) { c.vectorCacheBytes = n }
+}
+
+// WithAdminRoutes turns the admin API (/_embedmock/...: journal, faults,
+// clock, reset, batch failures) on or off on the server's own handler;
+// the health check stays. Turned off, the admin API is still available
+// from Server.AdminHandler, to be served on an address of its own.
+func WithAdminRoutes(on bool) Option {
+	return func(c *config) { c.adminRoutes = on }
 }

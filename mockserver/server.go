@@ -116,11 +116,11 @@ func (s *Server) routes() http.Handler {
 	r.MethodNotAllowedHandler = http.HandlerFunc(notFound)
 
 	r.HandleFunc("/_embedmock/health", s.handleHealth).Methods(http.MethodGet, http.MethodHead)
-	r.HandleFunc("/_embedmock/batch-failures", s.handleBatchFailures).Methods(http.MethodGet, http.MethodPost, http.MethodDelete)
-	r.HandleFunc("/_embedmock/requests", s.handleRequests).Methods(http.MethodGet, http.MethodDelete)
-	r.HandleFunc("/_embedmock/faults", s.handleFaults).Methods(http.MethodGet, http.MethodPost, http.MethodDelete)
-	r.HandleFunc("/_embedmock/clock", s.handleClock).Methods(http.MethodGet, http.MethodPost)
-	r.HandleFunc("/_embedmock/reset", s.handleReset).Methods(http.MethodPost)
+	if s.cfg.adminRoutes {
+		s.adminRoutes(r)
+	} else {
+		r.PathPrefix("/_embedmock/").HandlerFunc(adminElsewhere)
+	}
 
 	// OpenAI and Azure OpenAI. GET /v1/models is shared with the Gemini API:
 	// a request with a bearer token and no Google key is OpenAI's.
@@ -223,6 +223,35 @@ func notFound(w http.ResponseWriter, r *http.Request) {
   <p><b>404.</b> <ins>That’s an error.</ins>
   <p>The requested URL <code>%s</code> was not found on this server.  <ins>That’s all we know.</ins>
 `, html.EscapeString(r.URL.Path))
+}
+
+// adminRoutes adds the admin API but for the health check.
+func (s *Server) adminRoutes(r *mux.Router) {
+	r.HandleFunc("/_embedmock/batch-failures", s.handleBatchFailures).Methods(http.MethodGet, http.MethodPost, http.MethodDelete)
+	r.HandleFunc("/_embedmock/requests", s.handleRequests).Methods(http.MethodGet, http.MethodDelete)
+	r.HandleFunc("/_embedmock/faults", s.handleFaults).Methods(http.MethodGet, http.MethodPost, http.MethodDelete)
+	r.HandleFunc("/_embedmock/clock", s.handleClock).Methods(http.MethodGet, http.MethodPost)
+	r.HandleFunc("/_embedmock/reset", s.handleReset).Methods(http.MethodPost)
+}
+
+// AdminHandler serves the admin API (/_embedmock/...) alone, for a
+// listener of its own: with WithAdminRoutes(false) the API's address then
+// serves no admin route but the health check, and the admin API can be
+// bound where only the test harness reaches it.
+func (s *Server) AdminHandler() http.Handler {
+	r := mux.NewRouter()
+	r.NotFoundHandler = http.HandlerFunc(notFound)
+	r.MethodNotAllowedHandler = http.HandlerFunc(notFound)
+	r.HandleFunc("/_embedmock/health", s.handleHealth).Methods(http.MethodGet, http.MethodHead)
+	s.adminRoutes(r)
+	return withCommonHeaders(withRecovery(withCleanPath(r)))
+}
+
+// adminElsewhere answers admin routes on an address that does not serve
+// them.
+func adminElsewhere(w http.ResponseWriter, _ *http.Request) {
+	writeGoogleError(w, newGoogleError(http.StatusNotFound,
+		"embedmock: the admin API is not served on this address (it is turned off or has an address of its own)"))
 }
 
 func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) {

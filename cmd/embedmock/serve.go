@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"sync"
 	"time"
 
 	"github.com/embedmock/embedmock/fakeembed"
@@ -73,29 +74,59 @@ func (c *command) parse(args []string, stderr io.Writer) (int, bool) {
 
 // listenFlags are the flags of every command that runs a server.
 type listenFlags struct {
-	addr            *string
-	maxBody         byteSize
-	maxFileSize     byteSize
-	shutdownTimeout *time.Duration
-	redactHeaders   stringList
-	redactFields    stringList
+	addr              *string
+	maxBody           byteSize
+	maxFileSize       byteSize
+	maxHeaderBytes    byteSize
+	readHeaderTimeout *time.Duration
+	readTimeout       *time.Duration
+	idleTimeout       *time.Duration
+	maxConnections    *int
+	shutdownTimeout   *time.Duration
+	redactHeaders     stringList
+	redactFields      stringList
 }
 
 func (c *command) listenFlags() *listenFlags {
-	l := &listenFlags{maxBody: mockserver.DefaultMaxBodyBytes, maxFileSize: mockserver.DefaultMaxFileBytes}
+	l := &listenFlags{maxBody: mockserver.DefaultMaxBodyBytes, maxFileSize: mockserver.DefaultMaxFileBytes, maxHeaderBytes: defaultMaxHeaderBytes}
 	l.addr = c.fs.String("addr", "127.0.0.1:8080", "`host:port` to listen on; port 0 picks a free port")
 	c.fs.Var(&l.maxBody, "max-body", "request body `limit` in bytes; K, M, G suffixes allowed")
 	c.fs.Var(&l.maxFileSize, "max-file-size", "largest uploaded file in bytes; K, M, G suffixes allowed")
+	c.fs.Var(&l.maxHeaderBytes, "max-header-bytes", "largest request line and headers in `bytes`; K, M suffixes allowed")
+	l.readHeaderTimeout = c.fs.Duration("read-header-timeout", 10*time.Second, "how long a client may take to send a request's headers")
+	l.readTimeout = c.fs.Duration("read-timeout", 10*time.Minute, "how long a client may take to send a whole request, body included; 0 for no limit")
+	l.idleTimeout = c.fs.Duration("idle-timeout", 2*time.Minute, "how long an idle keep-alive connection is kept open")
+	l.maxConnections = c.fs.Int("max-connections", defaultMaxConnections, "most connections open at once; further clients wait to be accepted; 0 for no limit")
 	l.shutdownTimeout = c.fs.Duration("shutdown-timeout", 10*time.Second, "how long in-flight requests may take to finish on SIGINT/SIGTERM")
 	c.fs.Var(&l.redactHeaders, "redact-header", "also redact this header's values in recorded interactions (repeatable)")
 	c.fs.Var(&l.redactFields, "redact-field", "also redact this JSON field's values in recorded interactions (repeatable)")
 	c.bind("addr", "EMBEDMOCK_ADDR", false)
 	c.bind("max-body", "EMBEDMOCK_MAX_BODY", false)
 	c.bind("max-file-size", "EMBEDMOCK_MAX_FILE_SIZE", false)
+	c.bind("max-header-bytes", "EMBEDMOCK_MAX_HEADER_BYTES", false)
+	c.bind("read-header-timeout", "EMBEDMOCK_READ_HEADER_TIMEOUT", false)
+	c.bind("read-timeout", "EMBEDMOCK_READ_TIMEOUT", false)
+	c.bind("idle-timeout", "EMBEDMOCK_IDLE_TIMEOUT", false)
+	c.bind("max-connections", "EMBEDMOCK_MAX_CONNECTIONS", false)
 	c.bind("shutdown-timeout", "EMBEDMOCK_SHUTDOWN_TIMEOUT", false)
 	c.bind("redact-header", "EMBEDMOCK_REDACT_HEADERS", true)
 	c.bind("redact-field", "EMBEDMOCK_REDACT_FIELDS", true)
 	return l
+}
+
+// Defaults of the connection limits.
+const (
+	defaultMaxHeaderBytes = 64 << 10
+	defaultMaxConnections = 1024
+)
+
+// listener returns what runServer needs to serve on l's address.
+func (l *listenFlags) listener() listenConfig {
+	return listenConfig{
+		addr: *l.addr, maxHeaderBytes: int(l.maxHeaderBytes), readHeaderTimeout: *l.readHeaderTimeout,
+		readTimeout: *l.readTimeout, idleTimeout: *l.idleTimeout, maxConnections: *l.maxConnections,
+		shutdownTimeout: *l.shutdownTimeout,
+	}
 }
 
 func (l *listenFlags) options() []mockserver.Option {
@@ -145,6 +176,8 @@ func serve(ctx context.Context, name string, args []string, stdout, stderr io.Wr
 	vectorCache := byteSize(mockserver.DefaultVectorCacheBytes)
 	c.fs.Var(&vectorCache, "vector-cache", "bytes of recently served vectors to keep, encoded; 0 turns the cache off")
 	openAIEmptyInput := c.fs.Bool("openai-empty-input", false, "accept \"\" as an OpenAI input instead of answering 400")
+	admin := c.fs.Bool("admin", true, "serve the admin API (/_embedmock/...) on --addr; the health check is always served")
+	adminAddr := c.fs.String("admin-addr", "", "serve the admin API on this `host:port` instead of on --addr")
 	for flagName, env := range map[string]string{
 		"vectors": "EMBEDMOCK_VECTORS", "models": "EMBEDMOCK_MODELS", "legacy-models": "EMBEDMOCK_LEGACY_MODELS",
 		"batch-delay": "EMBEDMOCK_BATCH_DELAY", "batch-ttl": "EMBEDMOCK_BATCH_TTL", "data-dir": "EMBEDMOCK_DATA_DIR",
@@ -154,8 +187,8 @@ func serve(ctx context.Context, name string, args []string, stdout, stderr io.Wr
 		"fault-rate": "EMBEDMOCK_FAULT_RATE", "fault-status": "EMBEDMOCK_FAULT_STATUS", "fault-seed": "EMBEDMOCK_FAULT_SEED",
 		"fake-clock": "EMBEDMOCK_FAKE_CLOCK", "gradient-prefix": "EMBEDMOCK_GRADIENT_PREFIX",
 		"gradient-dimensions": "EMBEDMOCK_GRADIENT_DIMENSIONS", "openai-empty-input": "EMBEDMOCK_OPENAI_EMPTY_INPUT",
-		"vector-cache": "EMBEDMOCK_VECTOR_CACHE",
-		"upstream":     "EMBEDMOCK_UPSTREAM", "record-to": "EMBEDMOCK_RECORD_TO", "replay-latency": "EMBEDMOCK_REPLAY_LATENCY",
+		"vector-cache": "EMBEDMOCK_VECTOR_CACHE", "admin": "EMBEDMOCK_ADMIN", "admin-addr": "EMBEDMOCK_ADMIN_ADDR",
+		"upstream": "EMBEDMOCK_UPSTREAM", "record-to": "EMBEDMOCK_RECORD_TO", "replay-latency": "EMBEDMOCK_REPLAY_LATENCY",
 	} {
 		c.bind(flagName, env, false)
 	}
@@ -197,6 +230,7 @@ func serve(ctx context.Context, name string, args []string, stdout, stderr io.Wr
 		mockserver.WithGradient(*gradientPrefix, *gradientDims),
 		mockserver.WithOpenAIEmptyInput(*openAIEmptyInput),
 		mockserver.WithVectorCacheBytes(int(vectorCache)),
+		mockserver.WithAdminRoutes(*admin && *adminAddr == ""),
 	)
 	if *fakeClock {
 		opts = append(opts, mockserver.WithFakeClock(mockserver.NewFakeClock(time.Now())))
@@ -227,7 +261,11 @@ func serve(ctx context.Context, name string, args []string, stdout, stderr io.Wr
 		return fail("%v", err)
 	}
 	defer srv.Close()
-	return runServer(ctx, c.fs.Name(), srv, *listen.addr, *listen.shutdownTimeout, stdout, stderr)
+	lc := listen.listener()
+	if *adminAddr != "" {
+		lc.adminAddr, lc.admin = *adminAddr, srv.AdminHandler()
+	}
+	return runServer(ctx, c.fs.Name(), srv, lc, stdout, stderr)
 }
 
 // defaultRecordTarget is where --on-miss record appends when --record-to
@@ -268,39 +306,135 @@ func record(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	defer srv.Close()
-	return runServer(ctx, "embedmock record", srv, *listen.addr, *listen.shutdownTimeout, stdout, stderr)
+	return runServer(ctx, "embedmock record", srv, listen.listener(), stdout, stderr)
 }
 
-// runServer serves h on addr until ctx is cancelled (SIGINT or SIGTERM),
-// then shuts down gracefully: in-flight requests finish, new connections
-// are refused.
-func runServer(ctx context.Context, name string, h http.Handler, addr string, shutdownTimeout time.Duration, stdout, stderr io.Writer) int {
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
+// listenConfig is where and how a server listens.
+type listenConfig struct {
+	addr                                        string
+	maxHeaderBytes                              int
+	readHeaderTimeout, readTimeout, idleTimeout time.Duration
+	maxConnections                              int
+	shutdownTimeout                             time.Duration
+	adminAddr                                   string       // a second address, for admin
+	admin                                       http.Handler // served on adminAddr
+}
+
+// runServer serves h on lc.addr (and lc.admin on lc.adminAddr) until ctx
+// is cancelled (SIGINT or SIGTERM), then shuts down gracefully: new
+// connections are refused, in-flight requests finish within
+// lc.shutdownTimeout, and the process exits.
+func runServer(ctx context.Context, name string, h http.Handler, lc listenConfig, stdout, stderr io.Writer) int {
+	type served struct {
+		srv *http.Server
+		ln  net.Listener
+	}
+	var servers []served
+	listen := func(addr string, h http.Handler) error {
+		ln, err := net.Listen("tcp", addr)
+		if err != nil {
+			return err
+		}
+		if lc.maxConnections > 0 {
+			ln = newLimitListener(ln, lc.maxConnections)
+		}
+		servers = append(servers, served{ln: ln, srv: &http.Server{
+			Handler:           h,
+			ReadHeaderTimeout: lc.readHeaderTimeout,
+			ReadTimeout:       lc.readTimeout,
+			IdleTimeout:       lc.idleTimeout,
+			MaxHeaderBytes:    lc.maxHeaderBytes,
+		}})
+		return nil
+	}
+	defer func() {
+		for _, s := range servers {
+			s.ln.Close()
+		}
+	}()
+	if err := listen(lc.addr, h); err != nil {
 		fmt.Fprintf(stderr, "%s: %v\n", name, err)
 		return 1
 	}
-	httpServer := &http.Server{
-		Handler:           h,
-		ReadHeaderTimeout: 10 * time.Second,
-		IdleTimeout:       2 * time.Minute,
-		MaxHeaderBytes:    1 << 20,
+	if lc.adminAddr != "" {
+		if err := listen(lc.adminAddr, lc.admin); err != nil {
+			fmt.Fprintf(stderr, "%s: admin: %v\n", name, err)
+			return 1
+		}
 	}
-	served := make(chan error, 1)
-	go func() { served <- httpServer.Serve(ln) }()
-	fmt.Fprintf(stdout, "embedmock listening on http://%s\n", ln.Addr())
+	failed := make(chan error, len(servers))
+	for _, s := range servers {
+		go func() {
+			if err := s.srv.Serve(s.ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				failed <- err
+			}
+		}()
+	}
+	fmt.Fprintf(stdout, "embedmock listening on http://%s\n", servers[0].ln.Addr())
+	if len(servers) > 1 {
+		fmt.Fprintf(stdout, "embedmock admin API on http://%s\n", servers[1].ln.Addr())
+	}
 
 	select {
-	case err := <-served:
+	case err := <-failed:
 		fmt.Fprintf(stderr, "%s: %v\n", name, err)
 		return 1
 	case <-ctx.Done():
 	}
-	shutdownCtx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), lc.shutdownTimeout)
 	defer cancel()
-	if err := httpServer.Shutdown(shutdownCtx); err != nil {
-		fmt.Fprintf(stderr, "%s: shutdown: %v\n", name, err)
-		return 1
+	code := 0
+	for _, s := range servers {
+		if err := s.srv.Shutdown(shutdownCtx); err != nil {
+			fmt.Fprintf(stderr, "%s: shutdown: %v\n", name, err)
+			code = 1
+		}
 	}
-	return 0
+	return code
+}
+
+// limitListener accepts at most max connections at once: Accept waits
+// for an open connection to close first, so further clients wait in the
+// listen queue rather than being refused.
+type limitListener struct {
+	net.Listener
+	slots chan struct{}
+	done  chan struct{}
+	once  sync.Once
+}
+
+func newLimitListener(l net.Listener, max int) *limitListener {
+	return &limitListener{Listener: l, slots: make(chan struct{}, max), done: make(chan struct{})}
+}
+
+func (l *limitListener) Accept() (net.Conn, error) {
+	select {
+	case l.slots <- struct{}{}:
+	case <-l.done:
+		return nil, net.ErrClosed
+	}
+	c, err := l.Listener.Accept()
+	if err != nil {
+		<-l.slots
+		return nil, err
+	}
+	return &limitedConn{Conn: c, release: func() { <-l.slots }}, nil
+}
+
+func (l *limitListener) Close() error {
+	l.once.Do(func() { close(l.done) })
+	return l.Listener.Close()
+}
+
+// limitedConn gives its slot back once, when closed.
+type limitedConn struct {
+	net.Conn
+	once    sync.Once
+	release func()
+}
+
+func (c *limitedConn) Close() error {
+	err := c.Conn.Close()
+	c.once.Do(c.release)
+	return err
 }
