@@ -19,6 +19,10 @@ type Option func(*config)
 // API's limit for inline batch requests.
 const DefaultMaxBodyBytes = 20 << 20
 
+// DefaultMaxCassetteBytes is the default limit on the size of a cassette
+// file the server loads.
+const DefaultMaxCassetteBytes = 1 << 30
+
 // Defaults of the batch and file limits.
 const (
 	DefaultMaxFileBytes = 2 << 30 // 2 GiB, the real Files API's limit
@@ -70,6 +74,7 @@ type config struct {
 	gradientDimensions int
 	vectorCacheBytes   int
 	adminRoutes        bool
+	maxCassetteBytes   int64
 }
 
 func defaultConfig() config {
@@ -92,6 +97,7 @@ func defaultConfig() config {
 		vectorCacheBytes:   DefaultVectorCacheBytes,
 		logOutput:          io.Discard,
 		adminRoutes:        true,
+		maxCassetteBytes:   DefaultMaxCassetteBytes,
 	}
 }
 
@@ -348,4 +354,10 @@ func WithVectorCacheBytes(n int) Option {
 // from Server.AdminHandler, to be served on an address of its own.
 func WithAdminRoutes(on bool) Option {
 	return func(c *config) { c.adminRoutes = on }
+}
+
+// WithMaxCassetteBytes limits the size of each cassette file loaded (see
+// WithCassettes); a larger file fails New. 0 removes the limit.
+func WithMaxCassetteBytes(n int64) Option {
+	return func(c *config) { c.maxCassetteBytes = n }
 }

@@ -79,7 +79,7 @@ func (s *Server) setUpRecording() error {
 		return fmt.Errorf("mockserver: upstream %q is not an absolute URL", cfg.upstream)
 	}
 	if len(cfg.cassettes) > 0 {
-		loaded, err := recording.LoadCassettes(cfg.cassettes...)
+		loaded, err := recording.LoadCassettesLimit(cfg.maxCassetteBytes, cfg.cassettes...)
 		if err != nil {
 			return err
 		}

@@ -176,6 +176,8 @@ func serve(ctx context.Context, name string, args []string, stdout, stderr io.Wr
 	vectorCache := byteSize(mockserver.DefaultVectorCacheBytes)
 	c.fs.Var(&vectorCache, "vector-cache", "bytes of recently served vectors to keep, encoded; 0 turns the cache off")
 	openAIEmptyInput := c.fs.Bool("openai-empty-input", false, "accept \"\" as an OpenAI input instead of answering 400")
+	maxCassetteSize := byteSize(mockserver.DefaultMaxCassetteBytes)
+	c.fs.Var(&maxCassetteSize, "max-cassette-size", "largest cassette file loaded, in `bytes`; K, M, G suffixes allowed; 0 for no limit")
 	admin := c.fs.Bool("admin", true, "serve the admin API (/_embedmock/...) on --addr; the health check is always served")
 	adminAddr := c.fs.String("admin-addr", "", "serve the admin API on this `host:port` instead of on --addr")
 	for flagName, env := range map[string]string{
@@ -188,7 +190,8 @@ func serve(ctx context.Context, name string, args []string, stdout, stderr io.Wr
 		"fake-clock": "EMBEDMOCK_FAKE_CLOCK", "gradient-prefix": "EMBEDMOCK_GRADIENT_PREFIX",
 		"gradient-dimensions": "EMBEDMOCK_GRADIENT_DIMENSIONS", "openai-empty-input": "EMBEDMOCK_OPENAI_EMPTY_INPUT",
 		"vector-cache": "EMBEDMOCK_VECTOR_CACHE", "admin": "EMBEDMOCK_ADMIN", "admin-addr": "EMBEDMOCK_ADMIN_ADDR",
-		"upstream": "EMBEDMOCK_UPSTREAM", "record-to": "EMBEDMOCK_RECORD_TO", "replay-latency": "EMBEDMOCK_REPLAY_LATENCY",
+		"max-cassette-size": "EMBEDMOCK_MAX_CASSETTE_SIZE",
+		"upstream":          "EMBEDMOCK_UPSTREAM", "record-to": "EMBEDMOCK_RECORD_TO", "replay-latency": "EMBEDMOCK_REPLAY_LATENCY",
 	} {
 		c.bind(flagName, env, false)
 	}
@@ -231,6 +234,7 @@ func serve(ctx context.Context, name string, args []string, stdout, stderr io.Wr
 		mockserver.WithOpenAIEmptyInput(*openAIEmptyInput),
 		mockserver.WithVectorCacheBytes(int(vectorCache)),
 		mockserver.WithAdminRoutes(*admin && *adminAddr == ""),
+		mockserver.WithMaxCassetteBytes(int64(maxCassetteSize)),
 	)
 	if *fakeClock {
 		opts = append(opts, mockserver.WithFakeClock(mockserver.NewFakeClock(time.Now())))

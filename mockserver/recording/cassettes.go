@@ -35,6 +35,18 @@ func CassettePath(path string) string {
 // extension may be left out) or a directory whose *.yaml files, at any
 // depth, are read in name order.
 func LoadCassettes(paths ...string) ([]Loaded, error) {
+	return LoadCassettesLimit(0, paths...)
+}
+
+// LoadCassettesLimit reads cassettes as LoadCassettes does, refusing any
+// file larger than limit bytes (0 for no limit) before reading it.
+func LoadCassettesLimit(limit int64, paths ...string) ([]Loaded, error) {
+	loadCassette := func(path string) (*cassette.Cassette, error) {
+		if info, err := os.Stat(path); err == nil && limit > 0 && info.Size() > limit {
+			return nil, fmt.Errorf("cassette %s: %d bytes is over the limit of %d bytes", path, info.Size(), limit)
+		}
+		return loadCassette(path)
+	}
 	var out []Loaded
 	for _, p := range paths {
 		info, err := os.Stat(p)

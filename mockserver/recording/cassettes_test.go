@@ -87,3 +87,16 @@ func TestCassettesThatCannotBeCutDecodeWhole(t *testing.T) {
 	_, ok = parseInPieces([]byte("version: 2\ninteractions: []\n"))
 	assert.False(t, ok)
 }
+
+func TestCassetteSizeLimit(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "c.yaml")
+	w, err := OpenWriter(path, true)
+	require.NoError(t, err)
+	require.NoError(t, w.Append(bigInteraction(0)))
+	require.NoError(t, w.Close())
+	_, err = LoadCassettesLimit(1000, path)
+	assert.ErrorContains(t, err, "over the limit of 1000 bytes")
+	loaded, err := LoadCassettesLimit(1<<20, path)
+	require.NoError(t, err)
+	assert.Len(t, loaded[0].Cassette.Interactions, 1)
+}
