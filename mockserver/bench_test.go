@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"path/filepath"
 	"testing"
 )
 
@@ -23,8 +24,8 @@ func (w *discardWriter) WriteHeader(status int)      { w.status = status }
 // benchHandler runs the handler end to end (routing, auth, parsing, schema
 // validation, vectors, encoding) for bodies produced by body(i), so that every
 // iteration can use a distinct text.
-func benchHandler(b *testing.B, path string, body func(i int) []byte) {
-	s, err := New()
+func benchHandler(b *testing.B, path string, body func(i int) []byte, opts ...Option) {
+	s, err := New(opts...)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -32,6 +33,7 @@ func benchHandler(b *testing.B, path string, body func(i int) []byte) {
 	rec := httptest.NewRecorder()
 	req := httptest.NewRequest(http.MethodPost, path, bytes.NewReader(body(0)))
 	req.Header.Set("X-Goog-Api-Key", "bench")
+	req.Header.Set("Authorization", "Bearer bench")
 	s.ServeHTTP(rec, req)
 	if rec.Code != http.StatusOK {
 		b.Fatalf("status %d: %s", rec.Code, rec.Body)
@@ -78,4 +80,52 @@ func BenchmarkBatchEmbedContents(b *testing.B) {
 		buf.WriteString(`]}`)
 		return buf.Bytes()
 	})
+}
+
+func BenchmarkOpenAIEmbeddings(b *testing.B) {
+	for _, format := range []string{"float", "base64"} {
+		b.Run(format, func(b *testing.B) {
+			benchHandler(b, "/v1/embeddings", func(i int) []byte {
+				return fmt.Appendf(nil, `{"model":"text-embedding-3-small","input":"document number %d about embeddings","encoding_format":%q}`, i, format)
+			})
+		})
+	}
+}
+
+func BenchmarkRepeatedText(b *testing.B) {
+	benchHandler(b, embedPath, func(int) []byte {
+		return []byte(`{"content":{"parts":[{"text":"the same document every time"}]},"outputDimensionality":768}`)
+	})
+}
+
+func BenchmarkReplay(b *testing.B) {
+	// A cassette recorded from this server, replayed by text.
+	upstream := httptest.NewServer(mustNew(b))
+	b.Cleanup(upstream.Close)
+	path := filepath.Join(b.TempDir(), "bench.yaml")
+	recorder := httptest.NewServer(mustNew(b, WithProxy(), WithUpstream(upstream.URL), WithRecordTo(path, true)))
+	const recorded = 100
+	body := func(i int) []byte {
+		return fmt.Appendf(nil, `{"content":{"parts":[{"text":"recorded document %d"}]},"outputDimensionality":768}`, i%recorded)
+	}
+	for i := range recorded {
+		req, _ := http.NewRequest(http.MethodPost, recorder.URL+embedPath, bytes.NewReader(body(i)))
+		req.Header.Set("X-Goog-Api-Key", "bench")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil || resp.StatusCode != http.StatusOK {
+			b.Fatalf("recording: %v %v", err, resp)
+		}
+		resp.Body.Close()
+	}
+	recorder.Close()
+	benchHandler(b, embedPath, body, WithCassettes(path), WithMissPolicy(MissError))
+}
+
+func mustNew(b *testing.B, opts ...Option) *Server {
+	s, err := New(opts...)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { s.Close() })
+	return s
 }

@@ -75,6 +75,7 @@ func BenchmarkAppendFloat32(b *testing.B) {
 	vectors := benchVectors(768)
 	buf := make([]byte, 0, 64<<10)
 	b.Run("appendFloat32", func(b *testing.B) {
+		b.ReportAllocs()
 		i := 0
 		for b.Loop() {
 			buf = buf[:0]
@@ -100,6 +101,7 @@ func BenchmarkAppendVector(b *testing.B) {
 	vectors := benchVectors(768)
 	buf := make([]byte, 0, 64<<10)
 	b.SetBytes(int64(len(appendVector(nil, vectors[0]))))
+	b.ReportAllocs()
 	i := 0
 	for b.Loop() {
 		buf = appendVector(buf[:0], vectors[i%len(vectors)])

@@ -416,12 +416,19 @@ func openAISchemaError(v *schemas.Violation) *openAIError {
 // appendBase64Vector appends v as a JSON string: the standard base64 of its
 // float32 values, little-endian.
 func appendBase64Vector(b []byte, v []float32) []byte {
-	raw := make([]byte, 4*len(v))
-	for i, x := range v {
-		binary.LittleEndian.PutUint32(raw[4*i:], math.Float32bits(x))
-	}
+	// In blocks of 192 values (768 bytes, a multiple of base64's 3-byte
+	// groups, so the blocks' encodings join into the whole's) through a
+	// buffer on the stack.
+	var raw [768]byte
 	b = append(b, '"')
-	b = base64.StdEncoding.AppendEncode(b, raw)
+	for len(v) > 0 {
+		block := v[:min(len(v), len(raw)/4)]
+		v = v[len(block):]
+		for i, x := range block {
+			binary.LittleEndian.PutUint32(raw[4*i:], math.Float32bits(x))
+		}
+		b = base64.StdEncoding.AppendEncode(b, raw[:4*len(block)])
+	}
 	return append(b, '"')
 }
 

@@ -1,7 +1,10 @@
 package mockserver
 
 import (
+	"encoding/base64"
+	"encoding/binary"
 	"encoding/json"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -55,4 +58,17 @@ func FuzzOpenAIFastPath(f *testing.F) {
 			t.Fatalf("%q: fast %#v, full %#v", body, fast, slow)
 		}
 	})
+}
+
+func TestAppendBase64VectorIsTheWholeEncoding(t *testing.T) {
+	for _, n := range []int{0, 1, 2, 3, 191, 192, 193, 384, 1000, 1536, 3072} {
+		v := make([]float32, n)
+		raw := make([]byte, 4*n)
+		for i := range v {
+			v[i] = float32(i)*0.001 - 0.5
+			binary.LittleEndian.PutUint32(raw[4*i:], math.Float32bits(v[i]))
+		}
+		want := `"` + base64.StdEncoding.EncodeToString(raw) + `"`
+		assert.Equal(t, want, string(appendBase64Vector(nil, v)), "%d values", n)
+	}
 }
