@@ -144,11 +144,10 @@ func TruncateToTokens(text string, limit int) string {
 	if limit < 0 {
 		limit = 0
 	}
-	maxBytes := 4 * limit
-	if len(text) <= maxBytes {
+	if limit >= EstimateTokens(text) { // also keeps 4*limit from overflowing
 		return text
 	}
-	cut := maxBytes
+	cut := 4 * limit
 	// Back up over UTF-8 continuation bytes so no character is split.
 	for cut > 0 && text[cut]&0xC0 == 0x80 {
 		cut--

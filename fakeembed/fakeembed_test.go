@@ -162,6 +162,9 @@ func TestTruncateToTokens(t *testing.T) {
 		{"東京東京", 1, "東"},
 		{"x", 0, ""},
 		{"", 5, ""},
+		{"hello", math.MaxInt, "hello"}, // 4 × limit would overflow
+		{"hello", math.MaxInt / 4, "hello"},
+		{"hello", -1, ""},
 	}
 	for _, tt := range tests {
 		got := TruncateToTokens(tt.text, tt.limit)

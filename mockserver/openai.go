@@ -235,7 +235,7 @@ func (s *Server) handleOpenAIEmbeddings(w http.ResponseWriter, r *http.Request) 
 	}
 	dims := 0
 	if d, ok := obj["dimensions"].(json.Number); ok {
-		n, _ := d.Int64()
+		n := integerValue(d)
 		switch {
 		case !model.Shortening:
 			fail(newOpenAIError(http.StatusBadRequest, "This model does not support specifying dimensions.", "", ""))
@@ -514,4 +514,21 @@ func decodeOpenAIBody(body []byte) (map[string]any, *openAIError) {
 		return nil, openAISchemaError(v)
 	}
 	return obj, nil
+}
+
+// integerValue is the value of a JSON number the schema accepted as an
+// integer: 8, but also 8.0 or 8e0 (JSON Schema's integers are the numbers
+// without a fraction). Values beyond int64 saturate.
+func integerValue(d json.Number) int64 {
+	if n, err := d.Int64(); err == nil {
+		return n
+	}
+	f, _ := strconv.ParseFloat(string(d), 64)
+	switch {
+	case f >= math.MaxInt64:
+		return math.MaxInt64
+	case f <= math.MinInt64:
+		return math.MinInt64
+	}
+	return int64(f)
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"math"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -71,4 +72,29 @@ func TestAppendBase64VectorIsTheWholeEncoding(t *testing.T) {
 		want := `"` + base64.StdEncoding.EncodeToString(raw) + `"`
 		assert.Equal(t, want, string(appendBase64Vector(nil, v)), "%d values", n)
 	}
+}
+
+func TestIntegerValue(t *testing.T) {
+	for in, want := range map[string]int64{
+		"8": 8, "8.0": 8, "8e0": 8, "0.8e1": 8, "1e400": math.MaxInt64, "-1e400": math.MinInt64, "9223372036854775808": math.MaxInt64,
+	} {
+		assert.Equal(t, want, integerValue(json.Number(in)), in)
+	}
+}
+
+func TestOpenAIDimensionsWrittenWithAFraction(t *testing.T) {
+	_, base := newTestServer(t)
+	for _, dims := range []string{"8", "8.0", "8e0"} {
+		r := do(t, http.MethodPost, base+"/v1/embeddings",
+			`{"model":"text-embedding-3-small","input":"a","dimensions":`+dims+`}`, "Authorization", "Bearer k")
+		require.Equal(t, http.StatusOK, r.status, string(r.body))
+		var out struct {
+			Data []struct{ Embedding []float32 } `json:"data"`
+		}
+		require.NoError(t, json.Unmarshal(r.body, &out))
+		assert.Len(t, out.Data[0].Embedding, 8, dims)
+	}
+	r := do(t, http.MethodPost, base+"/v1/embeddings",
+		`{"model":"text-embedding-3-small","input":"a","dimensions":1e400}`, "Authorization", "Bearer k")
+	assert.Equal(t, http.StatusBadRequest, r.status, string(r.body))
 }
