@@ -31,6 +31,11 @@ type uploadSession struct {
 	Declared    int64     `json:"declared"` // total size announced at start; -1 if none
 	Received    int64     `json:"received"`
 	CreateTime  time.Time `json:"createTime"`
+	// OneShot marks the session behind a multipart or raw upload, which
+	// arrives in one request: no client knows its upload URL, so a restart
+	// that finds it unfinished drops it rather than keeping its file name
+	// taken.
+	OneShot bool `json:"oneShot,omitempty"`
 
 	mu   sync.Mutex // serialises the chunks of this session
 	sum  hash.Hash  // running SHA-256 of the bytes received (memory stores)
@@ -38,11 +43,12 @@ type uploadSession struct {
 }
 
 // loadUpload restores a session from the data dir, cutting its partial
-// content back to the last acknowledged byte.
+// content back to the last acknowledged byte. A one-shot session (a
+// multipart or raw upload cut off by the stop) is dropped.
 func (st *store) loadUpload(id string, u *uploadSession) error {
 	part := st.disk.path("uploads", id+".part")
 	info, err := os.Stat(part)
-	if err != nil || info.Size() < u.Received {
+	if err != nil || info.Size() < u.Received || u.OneShot {
 		st.disk.remove("uploads", id+".json", id+".part")
 		return nil
 	}
@@ -137,7 +143,7 @@ func (s *Server) parseFileMetadata(body []byte, call geminiCall) (fileMetadata, 
 }
 
 // newUpload registers a resumable upload session.
-func (s *Server) newUpload(meta fileMetadata, declared int64) (*uploadSession, *googleError) {
+func (s *Server) newUpload(meta fileMetadata, declared int64, oneShot bool) (*uploadSession, *googleError) {
 	now := s.now()
 	st := s.store
 	st.mu.Lock()
@@ -152,7 +158,7 @@ func (s *Server) newUpload(meta fileMetadata, declared int64) (*uploadSession, *
 	}
 	u := &uploadSession{
 		ID: newID(40), FileID: meta.fileID, DisplayName: meta.displayName, MIMEType: meta.mimeType,
-		Declared: declared, CreateTime: now, sum: sha256.New(),
+		Declared: declared, CreateTime: now, OneShot: oneShot, sum: sha256.New(),
 	}
 	if st.disk != nil {
 		if err := os.WriteFile(st.disk.path("uploads", u.ID+".part"), nil, 0o644); err != nil {
@@ -213,7 +219,7 @@ func (s *Server) startResumableUpload(w http.ResponseWriter, r *http.Request, ca
 		writeUploadError(w, "final", errPayloadTooLarge(s.cfg.maxFileBytes))
 		return
 	}
-	u, gerr := s.newUpload(meta, declared)
+	u, gerr := s.newUpload(meta, declared, false)
 	if gerr != nil {
 		writeUploadError(w, "final", gerr)
 		return
@@ -428,7 +434,7 @@ func (s *Server) dropUpload(u *uploadSession) {
 // storeWholeFile stores an upload that arrives in one request (multipart
 // or raw).
 func (s *Server) storeWholeFile(w http.ResponseWriter, r *http.Request, meta fileMetadata, content io.Reader) {
-	u, gerr := s.newUpload(meta, -1)
+	u, gerr := s.newUpload(meta, -1, true)
 	if gerr != nil {
 		writeUploadError(w, "final", gerr)
 		return

@@ -234,7 +234,7 @@ func (s *Server) forward(w http.ResponseWriter, r *http.Request, body []byte) {
 	target.RawQuery = r.URL.RawQuery
 	out, err := http.NewRequestWithContext(context.WithoutCancel(r.Context()), r.Method, target.String(), bytes.NewReader(body))
 	if err != nil {
-		writeGoogleError(w, newGoogleError(http.StatusBadGateway, "embedmock: cannot build the upstream request: "+err.Error()))
+		writeGoogleError(w, newGoogleError(http.StatusBadGateway, "embedmock: cannot build the upstream request: "+errorWithoutURL(err)))
 		return
 	}
 	out.Header = r.Header.Clone()
@@ -245,7 +245,7 @@ func (s *Server) forward(w http.ResponseWriter, r *http.Request, body []byte) {
 	start := time.Now()
 	resp, err := rec.client.Do(out)
 	if err != nil {
-		e := newGoogleError(http.StatusBadGateway, "embedmock: the upstream "+rec.upstream.Host+" did not answer: "+err.Error())
+		e := newGoogleError(http.StatusBadGateway, "embedmock: the upstream "+rec.upstream.Host+" did not answer: "+errorWithoutURL(err))
 		e.Status = "UNAVAILABLE"
 		writeGoogleError(w, e)
 		return
@@ -254,7 +254,7 @@ func (s *Server) forward(w http.ResponseWriter, r *http.Request, body []byte) {
 	respBody, err := io.ReadAll(resp.Body)
 	duration := time.Since(start)
 	if err != nil {
-		e := newGoogleError(http.StatusBadGateway, "embedmock: reading the upstream's answer: "+err.Error())
+		e := newGoogleError(http.StatusBadGateway, "embedmock: reading the upstream's answer: "+errorWithoutURL(err))
 		e.Status = "UNAVAILABLE"
 		writeGoogleError(w, e)
 		return
@@ -296,4 +296,15 @@ func (s *Server) record(r *http.Request, body []byte, resp *http.Response, heade
 	if rec.library != nil && rec.writer != nil {
 		rec.library.Add(in, fmt.Sprintf("%s#%d", rec.writer.Path(), in.ID))
 	}
+}
+
+// errorWithoutURL is an HTTP client error's text without the request URL,
+// which *url.Error quotes whole: with a ?key= query that would put the
+// caller's API key into the answer.
+func errorWithoutURL(err error) string {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return ue.Op + ": " + ue.Err.Error()
+	}
+	return err.Error()
 }

@@ -6,8 +6,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -272,4 +274,10 @@ func TestRecordingOptionsAreChecked(t *testing.T) {
 	assert.ErrorContains(t, err, "not an absolute URL")
 	_, err = ParseMissPolicy("sometimes")
 	assert.Error(t, err)
+}
+
+func TestErrorWithoutURLDropsTheKey(t *testing.T) {
+	err := fmt.Errorf("wrapped: %w", &url.Error{Op: "Post", URL: "http://127.0.0.1:1/v1beta/models/m:embedContent?key=AIzaSecretSecret", Err: io.EOF})
+	assert.Equal(t, "Post: EOF", errorWithoutURL(err))
+	assert.Equal(t, "plain", errorWithoutURL(errors.New("plain")))
 }
