@@ -177,9 +177,13 @@ func parseInPieces(data []byte) (interactions []*cassette.Interaction, ok bool) 
 			for p := range work {
 				var doc struct {
 					Interactions []*cassette.Interaction `yaml:"interactions"`
+					// Other top-level keys (after the interactions, in the
+					// last piece) are left to the whole-file decoding,
+					// which checks them as go-vcr does.
+					Other map[string]any `yaml:",inline"`
 				}
 				text := append([]byte("interactions:\n"), p.text...)
-				if yaml.Unmarshal(text, &doc) == nil && len(doc.Interactions) == p.items {
+				if yaml.Unmarshal(text, &doc) == nil && len(doc.Interactions) == p.items && len(doc.Other) == 0 {
 					p.out, p.ok = doc.Interactions, true
 				}
 			}
@@ -200,26 +204,36 @@ func parseInPieces(data []byte) (interactions []*cassette.Interaction, ok bool) 
 }
 
 // cassetteHeader starts every cassette the Writer writes; interactions are
-// appended after it, each as one YAML sequence item.
+// written after it, one YAML sequence item each.
 const cassetteHeader = "version: 2\ninteractions:\n"
 
-// Writer appends interactions to a cassette file as they complete. Each
-// interaction is written with a single write and synced before Append
-// returns, so a process killed at any moment leaves a cassette that go-vcr
-// loads, holding every interaction whose Append returned. The file is in
-// go-vcr's format (version 2).
+// Writer appends interactions to a cassette file as they complete, so that
+// a process killed at any moment leaves a cassette that go-vcr loads,
+// holding every interaction whose Append returned and nothing half-written.
+//
+// A write of many pages can be cut short by a kill, so an appended
+// interaction is first written (and synced) as a one-line YAML comment and
+// then committed by overwriting its first byte, turning the comment into a
+// sequence item; see pendingItem. Close rewrites the file, atomically, in
+// go-vcr's usual block layout; a cassette left by a kill holds its last
+// interactions as one-line flow mappings, which every YAML reader loads, and
+// is rewritten the next time a Writer opens it. The file is in go-vcr's
+// format (version 2).
 type Writer struct {
-	mu   sync.Mutex
-	path string
-	f    *os.File
-	next int
+	mu      sync.Mutex
+	path    string
+	f       *os.File
+	size    int64 // bytes committed
+	next    int
+	flowing bool // whether any interaction was appended since the file was rewritten
 }
 
 // OpenWriter opens the cassette at path for appending, creating it if
 // needed. With overwrite, an existing cassette is replaced; otherwise its
 // interactions are kept (and the file rewritten once, atomically, in the
-// appendable layout). A cassette whose last interaction was cut short (a
-// machine crash during a write) is repaired by dropping that interaction.
+// block layout). A cassette whose last interaction was cut short by an
+// earlier writer (a machine crash in the middle of a write) is repaired by
+// dropping that interaction.
 func OpenWriter(path string, overwrite bool) (*Writer, error) {
 	path = CassettePath(path)
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
@@ -237,29 +251,39 @@ func OpenWriter(path string, overwrite bool) (*Writer, error) {
 	} else if err != nil && !errors.Is(err, os.ErrNotExist) {
 		return nil, err
 	}
+	size, err := writeBlockLayout(path, kept)
+	if err != nil {
+		return nil, err
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY, 0)
+	if err != nil {
+		return nil, err
+	}
+	return &Writer{path: path, f: f, size: size, next: len(kept)}, nil
+}
+
+// writeBlockLayout replaces the cassette at path, atomically, with the
+// given interactions in go-vcr's block layout, and returns its size.
+func writeBlockLayout(path string, interactions []*cassette.Interaction) (int64, error) {
 	var buf bytes.Buffer
 	buf.WriteString(cassetteHeader)
-	for i, in := range kept {
+	for i, in := range interactions {
 		in.ID = i
 		item, err := marshalItem(in)
 		if err != nil {
-			return nil, err
+			return 0, err
 		}
 		buf.Write(item)
 	}
 	if err := writeAtomic(path, buf.Bytes()); err != nil {
-		return nil, err
+		return 0, err
 	}
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND, 0)
-	if err != nil {
-		return nil, err
-	}
-	return &Writer{path: path, f: f, next: len(kept)}, nil
+	return int64(buf.Len()), nil
 }
 
 // repairCassette drops a torn last interaction.
 func repairCassette(path string, data []byte) (*cassette.Cassette, error) {
-	cut := bytes.LastIndex(data, []byte("\n- id: "))
+	cut := bytes.LastIndex(data, []byte("\n- "))
 	if cut < 0 || !bytes.HasPrefix(data, []byte(cassetteHeader)) {
 		return nil, fmt.Errorf("cassette %s is not valid YAML and cannot be repaired", path)
 	}
@@ -277,21 +301,39 @@ func (w *Writer) Append(in *cassette.Interaction) error {
 		return errors.New("recording: cassette writer is closed")
 	}
 	in.ID = w.next
-	item, err := marshalItem(in)
+	line, err := marshalFlowLine(in)
 	if err != nil {
 		return err
 	}
-	if _, err := w.f.Write(item); err != nil {
+	if err := w.commit(line); err != nil {
+		// Whatever reached the file is a comment or a torn line; cut it off
+		// so that the next interaction starts on a line of its own.
+		_ = w.f.Truncate(w.size)
+		return err
+	}
+	w.size += int64(len(line))
+	w.next++
+	w.flowing = true
+	return nil
+}
+
+// commit writes a pending line at the end of the file, syncs it, turns it
+// into a sequence item and syncs again.
+func (w *Writer) commit(line []byte) error {
+	if _, err := w.f.WriteAt(line, w.size); err != nil {
 		return err
 	}
 	if err := w.f.Sync(); err != nil {
 		return err
 	}
-	w.next++
-	return nil
+	if _, err := w.f.WriteAt([]byte{committedItem}, w.size); err != nil {
+		return err
+	}
+	return w.f.Sync()
 }
 
-// Close closes the cassette file.
+// Close rewrites the cassette in go-vcr's block layout (when interactions
+// were appended) and closes it.
 func (w *Writer) Close() error {
 	w.mu.Lock()
 	defer w.mu.Unlock()
@@ -300,6 +342,14 @@ func (w *Writer) Close() error {
 	}
 	err := w.f.Close()
 	w.f = nil
+	if err != nil || !w.flowing {
+		return err
+	}
+	c, err := loadCassette(w.path)
+	if err != nil {
+		return err
+	}
+	_, err = writeBlockLayout(w.path, c.Interactions)
 	return err
 }
 

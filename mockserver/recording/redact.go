@@ -165,11 +165,15 @@ func (r *Redactor) redactBody(body string, secrets []string) string {
 	if err != nil || !r.redactFields(doc) {
 		return body
 	}
-	out, err := json.Marshal(doc)
-	if err != nil {
+	var out bytes.Buffer
+	enc := json.NewEncoder(&out)
+	enc.SetEscapeHTML(false)
+	if enc.Encode(doc) != nil {
 		return body
 	}
-	return string(out)
+	// Re-encoding writes escaped characters plainly, so a secret the body
+	// held escaped ("\u0061bc...") is only now in a form to be found.
+	return replaceSecrets(strings.TrimSuffix(out.String(), "\n"), secrets)
 }
 
 // redactFields replaces the values of the chosen fields; it reports
