@@ -403,6 +403,35 @@ func TestRecordSurvivesSIGKILL(t *testing.T) {
 	assert.Contains(t, body, "no recorded interaction matches")
 }
 
+// TestRecordStoppedCleanlyLeavesTheBlockLayout records through the binary
+// and stops it with SIGTERM: the cassette is then in go-vcr's usual block
+// layout (one "- id: N" item per interaction), as go-vcr itself writes it.
+func TestRecordStoppedCleanlyLeavesTheBlockLayout(t *testing.T) {
+	fake, err := mockserver.New()
+	require.NoError(t, err)
+	upstream := httptest.NewServer(fake)
+	t.Cleanup(upstream.Close)
+	path := filepath.Join(t.TempDir(), "clean.yaml")
+	cmd, url := startBinary(t, "record", "--upstream", upstream.URL, "--cassette", path)
+	const n = 3
+	for i := range n {
+		status, _, body := request(t, http.MethodPost, url+"/v1beta/models/gemini-embedding-001:embedContent",
+			fmt.Sprintf(`{"content":{"parts":[{"text":"clean %d"}]}}`, i))
+		require.Equal(t, 200, status, body)
+	}
+	require.NoError(t, cmd.Process.Signal(syscall.SIGTERM))
+	require.NoError(t, cmd.Wait())
+	data, err := os.ReadFile(path)
+	require.NoError(t, err)
+	for i := range n {
+		assert.Contains(t, string(data), fmt.Sprintf("\n- id: %d\n", i))
+	}
+	assert.NotContains(t, string(data), "\n- {", "no one-line items left")
+	c, err := cassette.Load(strings.TrimSuffix(path, ".yaml"))
+	require.NoError(t, err)
+	assert.Len(t, c.Interactions, n)
+}
+
 func TestCassetteCheck(t *testing.T) {
 	dir := t.TempDir()
 	clean := filepath.Join(dir, "clean.yaml")

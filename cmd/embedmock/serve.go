@@ -264,12 +264,20 @@ func serve(ctx context.Context, name string, args []string, stdout, stderr io.Wr
 	if err != nil {
 		return fail("%v", err)
 	}
-	defer srv.Close()
+	defer closeServer(srv, c.fs.Name(), stderr)
 	lc := listen.listener()
 	if *adminAddr != "" {
 		lc.adminAddr, lc.admin = *adminAddr, srv.AdminHandler()
 	}
 	return runServer(ctx, c.fs.Name(), srv, lc, stdout, stderr)
+}
+
+// closeServer closes srv (which writes out the cassette being recorded)
+// and reports a failure to do so.
+func closeServer(srv *mockserver.Server, name string, stderr io.Writer) {
+	if err := srv.Close(); err != nil {
+		fmt.Fprintf(stderr, "%s: closing the cassette: %v\n", name, err)
+	}
 }
 
 // defaultRecordTarget is where --on-miss record appends when --record-to
@@ -309,7 +317,7 @@ func record(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "embedmock record: %v\n", err)
 		return 2
 	}
-	defer srv.Close()
+	defer closeServer(srv, "embedmock record", stderr)
 	return runServer(ctx, "embedmock record", srv, listen.listener(), stdout, stderr)
 }
 

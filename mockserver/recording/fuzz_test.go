@@ -268,3 +268,46 @@ func FuzzCassettePieces(f *testing.F) {
 		// agreement with go-vcr too.
 	})
 }
+
+// FuzzFlowLine writes interactions with arbitrary bodies, header values and
+// URLs as the Writer's one-line items: committed, each must load exactly as
+// the block layout does; cut at any byte while pending, it must be ignored.
+func FuzzFlowLine(f *testing.F) {
+	f.Add("{\"text\":\"héllo 😀\"}", "a\x00b\xff", "https://h/p?q=1#f", uint16(7))
+	f.Add("- id: 3\n  x: {y}", "# not a comment", "", uint16(0))
+	f.Fuzz(func(t *testing.T, body, header, url string, cut uint16) {
+		in := &cassette.Interaction{
+			Request:  cassette.Request{Method: "POST", URL: url, Body: body, Headers: http.Header{"X-H": {header}, header: {body}}},
+			Response: cassette.Response{Code: 200, Body: header + body},
+		}
+		block, err := marshalItem(in)
+		if err != nil {
+			return
+		}
+		want := cassette.New("want")
+		if yaml.Unmarshal(append([]byte(cassetteHeader), block...), want) != nil {
+			return // not an interaction go-vcr itself could reload
+		}
+		line, err := marshalFlowLine(in)
+		if err != nil {
+			t.Fatalf("marshalFlowLine: %v", err)
+		}
+		if bytes.Count(line, []byte("\n")) != 1 || bytes.ContainsFunc(line, func(r rune) bool { return r >= 0x80 }) {
+			t.Fatalf("not one ASCII line: %q", line)
+		}
+		committed := append([]byte(cassetteHeader), line...)
+		committed[len(cassetteHeader)] = committedItem
+		got := cassette.New("got")
+		if err := yaml.Unmarshal(committed, got); err != nil {
+			t.Fatalf("the committed line does not load: %v\n%s", err, committed)
+		}
+		if !reflect.DeepEqual(want.Interactions, got.Interactions) {
+			t.Fatalf("the committed line loads as\n%#v\nnot\n%#v", got.Interactions[0], want.Interactions[0])
+		}
+		torn := append(append([]byte(cassetteHeader), block...), line[:int(cut)%(len(line)+1)]...)
+		c := cassette.New("torn")
+		if err := yaml.Unmarshal(torn, c); err != nil || len(c.Interactions) != 1 {
+			t.Fatalf("a pending line cut at %d is not ignored (%v)", int(cut)%(len(line)+1), err)
+		}
+	})
+}
