@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -141,6 +142,8 @@ func FuzzCassetteLoad(f *testing.F) {
 		f.Add([]byte(seed))
 	}
 
+	syncFile = func(*os.File) error { return nil } // content is under test, not durability
+	f.Cleanup(func() { syncFile = (*os.File).Sync })
 	f.Fuzz(func(t *testing.T, data []byte) {
 		dir := t.TempDir()
 		path := filepath.Join(dir, "fuzz.yaml")
@@ -149,6 +152,9 @@ func FuzzCassetteLoad(f *testing.F) {
 		}
 		c, err := parseCassette(path, data)
 		ref, refErr := referenceLoad(data)
+		if err != nil && refErr == nil && slices.Contains(ref.Interactions, nil) {
+			return // go-vcr loads an empty item as nil; embedmock refuses it
+		}
 		if (err == nil) != (refErr == nil) {
 			t.Fatalf("parseCassette error %v, go-vcr's decoding error %v", err, refErr)
 		}
