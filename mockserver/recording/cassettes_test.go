@@ -119,6 +119,8 @@ func flowCases() map[string]*cassette.Interaction {
 		"not utf-8":    in("\xff\xfe bytes", "ok \xc3", "\x80"),
 		"empty":        in("", "", ""),
 		"yaml-looking": in("- id: 3\n  request: {}", "null", "~"),
+		"long key": {Request: cassette.Request{Method: http.MethodGet, URL: "http://h/",
+			Headers: http.Header{strings.Repeat("K", 2000): {"v"}, strings.Repeat("é", 600): {"w"}}}},
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"fmt"
 	"regexp"
+	"slices"
 	"unicode/utf8"
 
 	"gopkg.in/dnaeon/go-vcr.v3/cassette"
@@ -39,6 +40,10 @@ func marshalFlowLine(in *cassette.Interaction) ([]byte, error) {
 	return append(line, '\n'), nil
 }
 
+// maxImplicitKey is the longest mapping key written without "? ": YAML
+// readers refuse implicit keys of more than 1024 characters.
+const maxImplicitKey = 1000
+
 // plainScalar matches the values of non-string scalars that are safe
 // unquoted in a YAML flow collection.
 var plainScalar = regexp.MustCompile(`^[-+.0-9A-Za-z_]+$`)
@@ -58,8 +63,15 @@ func appendFlow(b []byte, n *yaml.Node) ([]byte, error) {
 			if i > 0 {
 				b = append(b, ", "...)
 			}
+			// A YAML reader takes an implicit key of at most 1024
+			// characters; a longer one (a long header name) is written as
+			// an explicit key, after "? ".
+			start := len(b)
 			if b, err = appendFlow(b, n.Content[i]); err != nil {
 				return nil, err
+			}
+			if len(b)-start > maxImplicitKey {
+				b = slices.Insert(b, start, '?', ' ')
 			}
 			b = append(b, ": "...)
 			if b, err = appendFlow(b, n.Content[i+1]); err != nil {
