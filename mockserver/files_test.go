@@ -268,3 +268,25 @@ func TestFilesListPagingAndLimits(t *testing.T) {
 		startUpload(t, base, `{}`)
 	}
 }
+
+func TestParseUploadCommand(t *testing.T) {
+	for _, tc := range []struct {
+		header  string
+		want    uploadCommand
+		unknown string
+	}{
+		{"", uploadCommand{}, ""},
+		{"upload", uploadCommand{upload: true}, ""},
+		{"upload, finalize", uploadCommand{upload: true, finalize: true}, ""},
+		{" UPLOAD ,Finalize ", uploadCommand{upload: true, finalize: true}, ""},
+		{"upload,,finalize", uploadCommand{upload: true, finalize: true}, ""},
+		{"query", uploadCommand{query: true}, ""},
+		{"cancel", uploadCommand{cancel: true}, ""},
+		{"upload, junk", uploadCommand{upload: true}, " junk"},
+		{"start", uploadCommand{}, "start"},
+	} {
+		got, unknown := parseUploadCommand(tc.header)
+		assert.Equal(t, tc.want, got, tc.header)
+		assert.Equal(t, tc.unknown, unknown, tc.header)
+	}
+}

@@ -184,6 +184,33 @@ func (st *store) fileIDTakenLocked(id string, now time.Time) *googleError {
 	return nil
 }
 
+// uploadCommand is a chunk's X-Goog-Upload-Command.
+type uploadCommand struct {
+	upload, finalize, query, cancel bool
+}
+
+// parseUploadCommand reads X-Goog-Upload-Command as the protocol defines
+// it: a comma-separated list of commands, case and spaces aside. unknown
+// is the first command it does not know, as sent.
+func parseUploadCommand(v string) (cmd uploadCommand, unknown string) {
+	for _, c := range strings.Split(v, ",") {
+		switch strings.ToLower(strings.TrimSpace(c)) {
+		case "upload":
+			cmd.upload = true
+		case "finalize":
+			cmd.finalize = true
+		case "query":
+			cmd.query = true
+		case "cancel":
+			cmd.cancel = true
+		case "":
+		default:
+			return cmd, c
+		}
+	}
+	return cmd, ""
+}
+
 // errStorage is the answer when the data dir cannot be written.
 func errStorage(err error) *googleError {
 	return newGoogleError(http.StatusServiceUnavailable, "embedmock: cannot write the data dir: "+err.Error())
@@ -258,23 +285,12 @@ func (s *Server) handleUploadChunk(w http.ResponseWriter, r *http.Request, call 
 		return
 	}
 
-	var upload, finalize, query, cancel bool
-	for _, c := range strings.Split(r.Header.Get("X-Goog-Upload-Command"), ",") {
-		switch strings.ToLower(strings.TrimSpace(c)) {
-		case "upload":
-			upload = true
-		case "finalize":
-			finalize = true
-		case "query":
-			query = true
-		case "cancel":
-			cancel = true
-		case "":
-		default:
-			writeUploadError(w, "active", invalidFields(fmt.Sprintf("CreateFileRequest: unknown X-Goog-Upload-Command %q", c)))
-			return
-		}
+	cmd, unknown := parseUploadCommand(r.Header.Get("X-Goog-Upload-Command"))
+	if unknown != "" {
+		writeUploadError(w, "active", invalidFields(fmt.Sprintf("CreateFileRequest: unknown X-Goog-Upload-Command %q", unknown)))
+		return
 	}
+	upload, finalize, query, cancel := cmd.upload, cmd.finalize, cmd.query, cmd.cancel
 	switch {
 	case cancel:
 		s.dropUpload(u)

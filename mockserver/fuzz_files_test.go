@@ -71,27 +71,6 @@ var uploadCommands = []string{
 	" upload ,finalize ", "upload,,finalize", "", "junk", "start", "upload, junk", "finalize, cancel", "query, upload",
 }
 
-// uploadFlags reads a chunk's X-Goog-Upload-Command as the protocol
-// defines it: a comma-separated list of commands, case and spaces aside.
-func uploadFlags(v string) (upload, finalize, query, cancel, unknown bool) {
-	for _, c := range strings.Split(v, ",") {
-		switch strings.ToLower(strings.TrimSpace(c)) {
-		case "upload":
-			upload = true
-		case "finalize":
-			finalize = true
-		case "query":
-			query = true
-		case "cancel":
-			cancel = true
-		case "":
-		default:
-			unknown = true
-		}
-	}
-	return
-}
-
 // FuzzUploadProtocol drives the upload protocol: a start with a fuzzed
 // X-Goog-Upload-Protocol (in the header or the query), metadata body and
 // announced length, then, for a resumable session, a script of chunks with
@@ -211,7 +190,8 @@ func FuzzUploadProtocol(f *testing.F) {
 				return
 			}
 			received := strconv.Itoa(len(uploaded))
-			upload, finalize, query, cancel, unknown := uploadFlags(headerValue(cmd))
+			parsed, unknownCmd := parseUploadCommand(headerValue(cmd))
+			upload, finalize, query, cancel, unknown := parsed.upload, parsed.finalize, parsed.query, parsed.cancel, unknownCmd != ""
 			switch {
 			case unknown:
 				requireUploadError(t, rec, "active", what)

@@ -223,14 +223,18 @@ func (s *Server) addBatchJob(j *batchJob) *googleError {
 	return nil
 }
 
+// job is the stored job id, or nil.
+func (st *store) job(id string) *batchJob {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	return st.jobs[id]
+}
+
 // observeJob returns a snapshot of job id at now, finishing it first if it
 // is due; it reports false if there is no such job.
 func (s *Server) observeJob(id string) (jobSnapshot, bool) {
-	st := s.store
-	st.mu.Lock()
-	j, ok := st.jobs[id]
-	st.mu.Unlock()
-	if !ok {
+	j := s.store.job(id)
+	if j == nil {
 		return jobSnapshot{}, false
 	}
 	j.mu.Lock()
@@ -416,10 +420,8 @@ func (s *Server) handleCancelBatch(w http.ResponseWriter, r *http.Request, call 
 		return
 	}
 	st := s.store
-	st.mu.Lock()
-	j, ok := st.jobs[call.batchID]
-	st.mu.Unlock()
-	if !ok {
+	j := st.job(call.batchID)
+	if j == nil {
 		writeGoogleError(w, errBatchNotFound())
 		return
 	}
@@ -452,10 +454,8 @@ func (s *Server) handleDeleteBatch(w http.ResponseWriter, r *http.Request, call 
 		return
 	}
 	st := s.store
-	st.mu.Lock()
-	j, ok := st.jobs[call.batchID]
-	st.mu.Unlock()
-	if !ok {
+	j := st.job(call.batchID)
+	if j == nil {
 		writeGoogleError(w, errBatchNotFound())
 		return
 	}

@@ -311,16 +311,26 @@ func (s *Server) appendEmbedding(b []byte, model *GeminiModel, req embedRequest)
 	key := (*kp)[:0].add("gemini").addInt(int(s.cfg.vectorMode)).add(model.ID()).addInt(model.Embedding.Dimensions).
 		add(task).add(req.title).add(text).addInt(req.outputDims)
 	*kp = key
+	b = s.appendCachedVector(b, key, func(dst []float32) []float32 {
+		return s.geminiVector(dst, model, task, req.title, text, req.outputDims)
+	}, appendVector)
+	return b, tokens
+}
+
+// appendCachedVector appends the encoded vector cached under key or, on a
+// miss, computes it (into a pooled buffer), encodes it and caches the
+// encoding. Every family's vectors go through it.
+func (s *Server) appendCachedVector(b []byte, key cacheKey, compute func(dst []float32) []float32, encode func([]byte, []float32) []byte) []byte {
 	if out, hit := s.vectors.appendTo(b, key); hit {
-		return out, tokens
+		return out
 	}
 	vp := vectorBuffers.Get().(*[]float32)
-	defer vectorBuffers.Put(vp)
-	*vp = s.geminiVector((*vp)[:0], model, task, req.title, text, req.outputDims)
+	*vp = compute((*vp)[:0])
 	start := len(b)
-	b = appendVector(b, *vp)
+	b = encode(b, *vp)
+	vectorBuffers.Put(vp)
 	s.vectors.put(key, b[start:])
-	return b, tokens
+	return b
 }
 
 // geminiInput is what the vector of a Gemini request depends on: the task

@@ -137,30 +137,21 @@ func (d *fastDecoder) escapedString(start int) (string, bool) {
 		if i+1 >= len(d.src) {
 			return "", false
 		}
-		switch esc := d.src[i+1]; esc {
-		case '"', '\\', '/':
-			buf = append(buf, esc)
-		case 'b':
-			buf = append(buf, '\b')
-		case 'f':
-			buf = append(buf, '\f')
-		case 'n':
-			buf = append(buf, '\n')
-		case 'r':
-			buf = append(buf, '\r')
-		case 't':
-			buf = append(buf, '\t')
-		case 'u':
-			r, n, ok := hexRune(d.src[i+2:])
-			if !ok {
-				return "", false
-			}
-			buf = utf8.AppendRune(buf, r)
-			i += n
-		default:
+		esc := d.src[i+1]
+		if c, ok := jsonEscape(esc); ok {
+			buf = append(buf, c)
+			i += 2
+			continue
+		}
+		if esc != 'u' {
 			return "", false
 		}
-		i += 2
+		r, n, ok := hexRune(d.src[i+2:])
+		if !ok {
+			return "", false
+		}
+		buf = utf8.AppendRune(buf, r)
+		i += n + 2
 	}
 	return "", false
 }

@@ -261,19 +261,13 @@ func (p *googleJSONParser) string() (string, *jsonSyntaxError) {
 			}
 			esc := p.src[p.pos+1]
 			p.pos += 2
+			if c, ok := jsonEscape(esc); ok {
+				b = append(b, c)
+				continue
+			}
 			switch esc {
-			case '"', '\\', '/', '\'':
+			case '\'': // Google's parser takes \' too (single-quoted strings)
 				b = append(b, esc)
-			case 'b':
-				b = append(b, '\b')
-			case 'f':
-				b = append(b, '\f')
-			case 'n':
-				b = append(b, '\n')
-			case 'r':
-				b = append(b, '\r')
-			case 't':
-				b = append(b, '\t')
 			case 'u':
 				r, ok := p.unicodeEscape()
 				if !ok {
@@ -380,4 +374,24 @@ func (p *googleJSONParser) number() (any, *jsonSyntaxError) {
 	}
 	p.pos = i
 	return json.Number(p.src[start:i]), nil
+}
+
+// jsonEscape is the character a one-letter JSON escape stands for: \" \\ \/
+// \b \f \n \r \t.
+func jsonEscape(esc byte) (byte, bool) {
+	switch esc {
+	case '"', '\\', '/':
+		return esc, true
+	case 'b':
+		return '\b', true
+	case 'f':
+		return '\f', true
+	case 'n':
+		return '\n', true
+	case 'r':
+		return '\r', true
+	case 't':
+		return '\t', true
+	}
+	return 0, false
 }

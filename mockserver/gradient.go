@@ -104,8 +104,6 @@ func (s *Server) handleGradientEmbeddings(w http.ResponseWriter, r *http.Request
 	b := append(*buf, `{"embeddings":[`...)
 	stream.compute()
 	defer stream.release()
-	vp := vectorBuffers.Get().(*[]float32)
-	defer vectorBuffers.Put(vp)
 	kp := keyBuffers.Get().(*cacheKey)
 	defer keyBuffers.Put(kp)
 	for i, item := range items {
@@ -116,14 +114,10 @@ func (s *Server) handleGradientEmbeddings(w http.ResponseWriter, r *http.Request
 		b = append(b, `{"embedding":`...)
 		key := (*kp)[:0].add("gradient").addInt(int(s.cfg.vectorMode)).addInt(s.cfg.gradientDimensions).add(text)
 		*kp = key
-		var hit bool
-		if b, hit = s.vectors.appendTo(b, key); !hit {
-			*vp = fakeembed.AppendVector((*vp)[:0], s.cfg.vectorMode, fakeembed.Input{Model: gradientModel, Text: text},
+		b = s.appendCachedVector(b, key, func(dst []float32) []float32 {
+			return fakeembed.AppendVector(dst, s.cfg.vectorMode, fakeembed.Input{Model: gradientModel, Text: text},
 				fakeembed.Shape{Dimensions: s.cfg.gradientDimensions})
-			start := len(b)
-			b = appendVector(b, *vp)
-			s.vectors.put(key, b[start:])
-		}
+		}, appendVector)
 		b = append(b, `,"index":`...)
 		b = strconv.AppendInt(b, int64(i), 10)
 		b = append(b, '}')

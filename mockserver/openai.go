@@ -266,8 +266,10 @@ func (s *Server) handleOpenAIEmbeddings(w http.ResponseWriter, r *http.Request) 
 	total := 0
 	stream.compute()
 	defer stream.release()
-	vp := vectorBuffers.Get().(*[]float32)
-	defer vectorBuffers.Put(vp)
+	encode := appendVector
+	if base64Format {
+		encode = appendBase64Vector
+	}
 	kp := keyBuffers.Get().(*cacheKey)
 	defer keyBuffers.Put(kp)
 	for i, in := range inputs {
@@ -280,18 +282,10 @@ func (s *Server) handleOpenAIEmbeddings(w http.ResponseWriter, r *http.Request) 
 		key := (*kp)[:0].add("openai").addInt(int(s.cfg.vectorMode)).add(model.ID).addInt(model.Dimensions).
 			add(in.text).addInt(dims).add(encodingFormat(obj))
 		*kp = key
-		var hit bool
-		if b, hit = s.vectors.appendTo(b, key); !hit {
-			*vp = fakeembed.AppendVector((*vp)[:0], s.cfg.vectorMode, fakeembed.Input{Model: model.ID, Text: in.text},
+		b = s.appendCachedVector(b, key, func(dst []float32) []float32 {
+			return fakeembed.AppendVector(dst, s.cfg.vectorMode, fakeembed.Input{Model: model.ID, Text: in.text},
 				fakeembed.Shape{Dimensions: model.Dimensions, Output: dims, Truncation: fakeembed.Renormalize})
-			start := len(b)
-			if base64Format {
-				b = appendBase64Vector(b, *vp)
-			} else {
-				b = appendVector(b, *vp)
-			}
-			s.vectors.put(key, b[start:])
-		}
+		}, encode)
 		b = append(b, '}')
 		total += in.tokens
 		b = stream.flush(b, streamPiece)

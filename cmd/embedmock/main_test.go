@@ -368,21 +368,30 @@ func TestBinarySurvivesSIGKILL(t *testing.T) {
 	assert.Equal(t, "10", hdr.Get("X-Goog-Upload-Size-Received"))
 }
 
-// TestRecordSurvivesSIGKILL records N requests through the real binary,
-// kills it with SIGKILL and loads the cassette with plain go-vcr.
-func TestRecordSurvivesSIGKILL(t *testing.T) {
+// recordThroughBinary starts `embedmock record` on the cassette at path, in
+// front of an in-process embedmock, and sends it n embedContent requests
+// with the texts "prefix 0", "prefix 1", ...
+func recordThroughBinary(t *testing.T, path, prefix string, n int) *exec.Cmd {
+	t.Helper()
 	fake, err := mockserver.New()
 	require.NoError(t, err)
 	upstream := httptest.NewServer(fake)
 	t.Cleanup(upstream.Close)
-	path := filepath.Join(t.TempDir(), "killed")
 	cmd, url := startBinary(t, "record", "--upstream", upstream.URL, "--cassette", path)
-	const n = 7
 	for i := range n {
 		status, _, body := request(t, http.MethodPost, url+"/v1beta/models/gemini-embedding-001:embedContent",
-			fmt.Sprintf(`{"content":{"parts":[{"text":"request %d"}]}}`, i))
+			fmt.Sprintf(`{"content":{"parts":[{"text":"%s %d"}]}}`, prefix, i))
 		require.Equal(t, 200, status, body)
 	}
+	return cmd
+}
+
+// TestRecordSurvivesSIGKILL records N requests through the real binary,
+// kills it with SIGKILL and loads the cassette with plain go-vcr.
+func TestRecordSurvivesSIGKILL(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "killed")
+	const n = 7
+	cmd := recordThroughBinary(t, path, "request", n)
 	require.NoError(t, cmd.Process.Signal(syscall.SIGKILL))
 	cmd.Wait()
 	c, err := cassette.Load(path)
@@ -407,18 +416,9 @@ func TestRecordSurvivesSIGKILL(t *testing.T) {
 // and stops it with SIGTERM: the cassette is then in go-vcr's usual block
 // layout (one "- id: N" item per interaction), as go-vcr itself writes it.
 func TestRecordStoppedCleanlyLeavesTheBlockLayout(t *testing.T) {
-	fake, err := mockserver.New()
-	require.NoError(t, err)
-	upstream := httptest.NewServer(fake)
-	t.Cleanup(upstream.Close)
 	path := filepath.Join(t.TempDir(), "clean.yaml")
-	cmd, url := startBinary(t, "record", "--upstream", upstream.URL, "--cassette", path)
 	const n = 3
-	for i := range n {
-		status, _, body := request(t, http.MethodPost, url+"/v1beta/models/gemini-embedding-001:embedContent",
-			fmt.Sprintf(`{"content":{"parts":[{"text":"clean %d"}]}}`, i))
-		require.Equal(t, 200, status, body)
-	}
+	cmd := recordThroughBinary(t, path, "clean", n)
 	require.NoError(t, cmd.Process.Signal(syscall.SIGTERM))
 	require.NoError(t, cmd.Wait())
 	data, err := os.ReadFile(path)

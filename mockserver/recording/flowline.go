@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"regexp"
 	"slices"
+	"strings"
 	"unicode/utf8"
 
 	"gopkg.in/dnaeon/go-vcr.v3/cassette"
@@ -106,7 +107,7 @@ func appendFlowScalar(b []byte, n *yaml.Node) []byte {
 		return appendQuoted(b, base64.StdEncoding.EncodeToString([]byte(n.Value)))
 	case tag == "!!binary":
 		b = append(b, "!!binary "...)
-		return appendQuoted(b, stripSpace(n.Value))
+		return appendQuoted(b, strings.Join(strings.Fields(n.Value), "")) // base64 as the encoder folds it
 	case tag == "!!null":
 		return append(b, "null"...)
 	case plainScalar.MatchString(n.Value):
@@ -145,14 +146,4 @@ func appendQuoted(b []byte, s string) []byte {
 		}
 	}
 	return append(b, '"')
-}
-
-func stripSpace(s string) string {
-	out := make([]byte, 0, len(s))
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c != ' ' && c != '\n' && c != '\r' && c != '\t' {
-			out = append(out, c)
-		}
-	}
-	return string(out)
 }
