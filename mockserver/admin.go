@@ -78,19 +78,10 @@ func (s *Server) takeBatchFailure() *rpcStatus {
 func (s *Server) handleBatchFailures(w http.ResponseWriter, r *http.Request) {
 	switch r.Method {
 	case http.MethodPost:
-		body, gerr := s.readBody(w, r)
-		if gerr != nil {
+		var f BatchFailure
+		if gerr := s.decodeAdminBody(w, r, &f); gerr != nil {
 			writeGoogleError(w, gerr)
 			return
-		}
-		var f BatchFailure
-		dec := json.NewDecoder(strings.NewReader(string(body)))
-		dec.DisallowUnknownFields()
-		if len(body) > 0 {
-			if err := dec.Decode(&f); err != nil {
-				writeGoogleError(w, newGoogleError(http.StatusBadRequest, "embedmock: batch failure body: "+err.Error()))
-				return
-			}
 		}
 		if err := s.FailBatches(f); err != nil {
 			writeGoogleError(w, newGoogleError(http.StatusBadRequest, err.Error()))
@@ -117,7 +108,11 @@ func (s *Server) decodeAdminBody(w http.ResponseWriter, r *http.Request, v any) 
 	}
 	dec := json.NewDecoder(strings.NewReader(string(body)))
 	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
+	err := dec.Decode(v)
+	if err == nil {
+		err = atEnd(dec)
+	}
+	if err != nil {
 		return newGoogleError(http.StatusBadRequest, "embedmock: "+r.URL.Path+": "+err.Error())
 	}
 	return nil

@@ -78,7 +78,11 @@ func LoadGeminiModels(r io.Reader) ([]GeminiModel, error) {
 	var file struct {
 		Models []GeminiModel `json:"models"`
 	}
-	if err := dec.Decode(&file); err != nil {
+	err := dec.Decode(&file)
+	if err == nil {
+		err = atEnd(dec)
+	}
+	if err != nil {
 		return nil, fmt.Errorf("model catalog: %w", err)
 	}
 	if err := validateGeminiModels(file.Models); err != nil {

@@ -45,6 +45,7 @@ func TestCatalogValidation(t *testing.T) {
 		{`{"models":[{"name":"models/a","inputTokenLimit":1,"embedmock":{"dimensions":8}},{"name":"models/a","inputTokenLimit":1,"embedmock":{"dimensions":8}}]}`, "duplicate model"},
 		{`{"models":[{"name":"models/a","inputTokenLimit":1,"dims":8}]}`, `unknown field "dims"`},
 		{`{"models":`, "unexpected EOF"},
+		{`{"models":[{"name":"models/a","inputTokenLimit":1,"embedmock":{"dimensions":8}}]}}`, "trailing data"},
 	}
 	for _, tt := range tests {
 		_, err := LoadGeminiModels(strings.NewReader(tt.json))

@@ -246,7 +246,8 @@ func TestFaultsAdminAPI(t *testing.T) {
 	assert.Equal(t, []Fault{{Status: 429, Delay: 5 * time.Millisecond, Count: 2, Family: "gemini", Route: "batchEmbedContents", Model: "gemini-embedding-001"}}, s.Faults())
 	r = do(t, http.MethodGet, base+"/_embedmock/faults", "")
 	assert.JSONEq(t, `{"faults":[{"status":429,"delay":"5ms","count":2,"family":"gemini","route":"batchEmbedContents","model":"gemini-embedding-001"}]}`, string(r.body))
-	for _, bad := range []string{`{}`, `{"status":200}`, `{"delay":"soon"}`, `{"status":500,"color":1}`, `{"drop":true,"status":500}`} {
+	for _, bad := range []string{`{}`, `{"status":200}`, `{"delay":"soon"}`, `{"status":500,"color":1}`, `{"drop":true,"status":500}`,
+		`{"status":429}}`, `{"status":429} {"status":500}`} {
 		assert.Equal(t, 400, do(t, http.MethodPost, base+"/_embedmock/faults", bad).status, bad)
 	}
 	assert.Equal(t, 200, do(t, http.MethodDelete, base+"/_embedmock/faults", "").status)
@@ -288,7 +289,7 @@ func TestClockAdminAPI(t *testing.T) {
 	assert.Equal(t, "BATCH_STATE_SUCCEEDED", getBatch(t, base, op.Name).Metadata["state"])
 	r = do(t, http.MethodPost, base+"/_embedmock/clock", `{"now":"2027-06-01T00:00:00Z"}`)
 	assert.JSONEq(t, `{"now":"2027-06-01T00:00:00Z","fake":true}`, string(r.body))
-	for _, bad := range []string{`{}`, `{"advance":"soon"}`, `{"now":"tomorrow"}`, `{"advance":"1h","now":"2027-06-01T00:00:00Z"}`} {
+	for _, bad := range []string{`{}`, `{"advance":"soon"}`, `{"now":"tomorrow"}`, `{"advance":"1h","now":"2027-06-01T00:00:00Z"}`, `{"advance":"1h"}]`} {
 		assert.Equal(t, 400, do(t, http.MethodPost, base+"/_embedmock/clock", bad).status, bad)
 	}
 	_, real := newTestServer(t)

@@ -58,6 +58,8 @@ func FuzzOpenAIRequest(f *testing.F) {
 		`{"model":"text-embedding-3-small","input":"a","model":"text-embedding-3-large"}`,
 		`{"model":"text-embedding-3-small","input":"\ud800\udc00 \u00e9"}`,
 		`{"model":"text-embedding-3-small","input":"a"} {}`,
+		`{"model":"text-embedding-3-small","input":"a"}}`,
+		`{"model":"text-embedding-3-small","input":["a"]}]`,
 		`{"model":"text-embedding-3-small","input":"` + strings.Repeat("word ", 7000) + `"}`,
 		`{"model":"text-embedding-3-small","input":[` + strings.Repeat(`"a",`, 2048) + `"a"]}`,
 		`{"model":"text-embedding-3-small","input":[` + strings.Repeat(`[1],`, 10) + `[1]]}`,
@@ -107,6 +109,9 @@ func checkOpenAIAnswer(t *testing.T, rec *httptest.ResponseRecorder, body []byte
 		}
 		dec := json.NewDecoder(bytes.NewReader(body))
 		dec.UseNumber()
+		if !json.Valid(body) {
+			t.Fatalf("200 for a body that is not one JSON value: %q", body)
+		}
 		if err := dec.Decode(&req); err != nil {
 			t.Fatalf("200 for a body encoding/json cannot decode (%v): %q", err, body)
 		}

@@ -1,8 +1,6 @@
 package mockserver
 
 import (
-	"bytes"
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -77,10 +75,8 @@ func (s *Server) handleGradientEmbeddings(w http.ResponseWriter, r *http.Request
 		writeGradientError(w, gerr.Code, gerr.Message)
 		return
 	}
-	var doc any
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.UseNumber()
-	if err := dec.Decode(&doc); err != nil || dec.More() {
+	doc, err := decodeJSONDocument(body)
+	if err != nil {
 		writeGradientError(w, http.StatusBadRequest, "The request body is not valid JSON.")
 		return
 	}

@@ -76,6 +76,7 @@ func TestGradientErrors(t *testing.T) {
 		{"unknown field", "POST", "/api/embeddings/bge-large", `{"inputs":[{"input":"a","weight":2}]}`, nil, 400, `inputs.0: unknown field "weight"`},
 		{"wrong type", "POST", "/api/embeddings/bge-large", `{"inputs":[{"input":5}]}`, nil, 400, "inputs.0.input: invalid value 5"},
 		{"not JSON", "POST", "/api/embeddings/bge-large", `{"inputs":`, nil, 400, "The request body is not valid JSON."},
+		{"stray closing brace", "POST", "/api/embeddings/bge-large", `{"inputs":[{"input":"0"}]}}`, nil, 400, "The request body is not valid JSON."},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -1,7 +1,6 @@
 package mockserver
 
 import (
-	"bytes"
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/binary"
@@ -491,10 +490,8 @@ func encodingFormat(obj map[string]any) string {
 // decodeOpenAIBody decodes and validates an embeddings request body the
 // full way, answering the API's errors.
 func decodeOpenAIBody(body []byte) (map[string]any, *openAIError) {
-	var doc any
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.UseNumber()
-	if err := dec.Decode(&doc); err != nil || dec.More() {
+	doc, err := decodeJSONDocument(body)
+	if err != nil {
 		return nil, newOpenAIError(http.StatusBadRequest, "We could not parse the JSON body of your request. (HINT: This likely means you aren't using your HTTP library correctly. The OpenAI API expects a JSON payload, but what was sent was not valid JSON. If you have trouble figuring out how to fix this, please contact us through our help center at help.openai.com.)", "", "")
 	}
 	obj, ok := doc.(map[string]any)

@@ -197,6 +197,10 @@ func TestOpenAIErrors(t *testing.T) {
 		{"no input", "/v1/embeddings", `{"model":"text-embedding-3-small"}`, nil, 400, "invalid_request_error", nil, "'input' is a required property"},
 		{"not JSON", "/v1/embeddings", `{"model":`, nil, 400, "invalid_request_error", nil,
 			"We could not parse the JSON body of your request. (HINT: This likely means you aren't using your HTTP library correctly. The OpenAI API expects a JSON payload, but what was sent was not valid JSON. If you have trouble figuring out how to fix this, please contact us through our help center at help.openai.com.)"},
+		{"stray closing bracket", "/v1/embeddings", `{"model":"text-embedding-3-small","input":["x", 5]}]`, nil, 400, "invalid_request_error", nil,
+			"We could not parse the JSON body of your request. (HINT: This likely means you aren't using your HTTP library correctly. The OpenAI API expects a JSON payload, but what was sent was not valid JSON. If you have trouble figuring out how to fix this, please contact us through our help center at help.openai.com.)"},
+		{"stray closing brace, fast path shape", "/v1/embeddings", `{"model":"text-embedding-3-small","input":"x"}}`, nil, 400, "invalid_request_error", nil,
+			"We could not parse the JSON body of your request. (HINT: This likely means you aren't using your HTTP library correctly. The OpenAI API expects a JSON payload, but what was sent was not valid JSON. If you have trouble figuring out how to fix this, please contact us through our help center at help.openai.com.)"},
 		{"unknown model", "/v1/embeddings", `{"model":"gpt-4o","input":"x"}`, nil, 404, "invalid_request_error", "model_not_found",
 			"The model `gpt-4o` does not exist or you do not have access to it."},
 	}

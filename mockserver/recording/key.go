@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"io"
 	"net/url"
 	"slices"
 	"strconv"
@@ -209,7 +210,9 @@ func decodeJSON(data []byte) (any, error) {
 	if err := dec.Decode(&v); err != nil {
 		return nil, err
 	}
-	if dec.More() {
+	// Only whitespace may follow. (dec.More reports false before a stray
+	// '}' or ']', so it cannot tell.)
+	if _, err := dec.Token(); err != io.EOF {
 		return nil, errTrailingData
 	}
 	return v, nil

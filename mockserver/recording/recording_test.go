@@ -44,6 +44,8 @@ func TestKeysIgnoreWhatDoesNotChangeTheAnswer(t *testing.T) {
 		"task":  `{"requests":[{"model":"models/gemini-embedding-001","content":{"parts":[{"text":"hi"}],"role":"user"},"taskType":"RETRIEVAL_DOCUMENT","outputDimensionality":256}]}`,
 		"dims":  `{"requests":[{"model":"models/gemini-embedding-001","content":{"parts":[{"text":"hi"}],"role":"user"},"taskType":"RETRIEVAL_QUERY","outputDimensionality":128}]}`,
 		"empty": ``,
+		// Not the same request: the API refuses it (a stray closing brace).
+		"stray brace": `{"requests":[{"model":"models/gemini-embedding-001","content":{"parts":[{"text":"hi"}],"role":"user"},"taskType":"RETRIEVAL_QUERY","outputDimensionality":256}]}}`,
 	}
 	for name, body := range different {
 		k := KeyOf("POST", mustURL(t, "http://h/v1beta/models/gemini-embedding-001:batchEmbedContents"), []byte(body))
