@@ -121,11 +121,11 @@ func BenchmarkReplay(b *testing.B) {
 	benchHandler(b, embedPath, body, WithCassettes(path), WithMissPolicy(MissError))
 }
 
-func mustNew(b *testing.B, opts ...Option) *Server {
+func mustNew(tb testing.TB, opts ...Option) *Server {
 	s, err := New(opts...)
 	if err != nil {
-		b.Fatal(err)
+		tb.Fatal(err)
 	}
-	b.Cleanup(func() { s.Close() })
+	tb.Cleanup(func() { s.Close() })
 	return s
 }

@@ -124,11 +124,12 @@ func (s *Server) handleAsyncBatchEmbedContent(w http.ResponseWriter, r *http.Req
 		writeGoogleError(w, gerr)
 		return
 	}
-	if gerr := s.addBatchJob(job); gerr != nil {
+	created, gerr := s.addBatchJob(job)
+	if gerr != nil {
 		writeGoogleError(w, gerr)
 		return
 	}
-	writeOperationResponse(w, jobSnapshot{batchRecord: job.batchRecord, state: batchPending, changed: job.CreateTime}, false)
+	writeOperationResponse(w, created, false)
 }
 
 // newBatchJob validates an AsyncBatchEmbedContentRequest and builds its job.
@@ -205,22 +206,25 @@ func (s *Server) newBatchJob(obj map[string]any, model *GeminiModel, call gemini
 	return job, nil
 }
 
-// addBatchJob stores a new job if there is room.
-func (s *Server) addBatchJob(j *batchJob) *googleError {
+// addBatchJob stores a new job if there is room and returns it as created.
+func (s *Server) addBatchJob(j *batchJob) (jobSnapshot, *googleError) {
 	st := s.store
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	if len(st.jobs) >= s.cfg.maxBatches {
-		return errStoreFull("batch jobs", s.cfg.maxBatches)
+		return jobSnapshot{}, errStoreFull("batch jobs", s.cfg.maxBatches)
 	}
 	j.Failure = s.takeBatchFailure()
 	if st.disk != nil {
 		if err := st.disk.writeJSON("jobs", j.ID+".json", &j.batchRecord); err != nil {
-			return errStorage(err)
+			return jobSnapshot{}, errStorage(err)
 		}
 	}
+	// The snapshot is taken before the job is published: from then on a
+	// concurrent get or list may finish it and rewrite its record.
+	created := jobSnapshot{batchRecord: j.batchRecord, state: batchPending, changed: j.CreateTime}
 	st.jobs[j.ID] = j
-	return nil
+	return created, nil
 }
 
 // job is the stored job id, or nil.

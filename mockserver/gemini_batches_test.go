@@ -330,3 +330,48 @@ func TestConcurrentGetsListsAndDeletes(t *testing.T) {
 	require.NoError(t, json.Unmarshal(r.body, &page))
 	assert.Len(t, page.Operations, 8)
 }
+
+// A job is published when it is created, and with no delay a concurrent list
+// finishes it at once: the create answer must not read the record that the
+// list is rewriting (go test -race).
+func TestCreateWhileListing(t *testing.T) {
+	s := mustNew(t)
+	serve := func(method, path, body string) *httptest.ResponseRecorder {
+		req := httptest.NewRequest(method, path, strings.NewReader(body))
+		req.Header.Set("X-Goog-Api-Key", testKey)
+		rec := httptest.NewRecorder()
+		s.ServeHTTP(rec, req)
+		return rec
+	}
+	body := `{"batch":{"inputConfig":{"requests":{"requests":[{"request":{"content":{"parts":[{"text":"a"}]}}}]}}}}`
+	stop := make(chan struct{})
+	var listers sync.WaitGroup
+	for range 2 {
+		listers.Go(func() {
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+					serve(http.MethodGet, "/v1beta/batches?pageSize=2", "")
+				}
+			}
+		})
+	}
+	var creators sync.WaitGroup
+	for range 4 {
+		creators.Go(func() {
+			for range 50 {
+				rec := serve(http.MethodPost, asyncPath, body)
+				var op operationJSON
+				if assert.Equal(t, 200, rec.Code, rec.Body.String()) && assert.NoError(t, json.Unmarshal(rec.Body.Bytes(), &op)) {
+					assert.False(t, op.Done, "answered as created, whatever a list did since")
+					assert.Equal(t, "BATCH_STATE_PENDING", op.Metadata["state"])
+				}
+			}
+		})
+	}
+	creators.Wait()
+	close(stop)
+	listers.Wait()
+}
