@@ -10,6 +10,7 @@ import (
 	"mime/multipart"
 	"net/http"
 	"net/textproto"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -288,5 +289,45 @@ func TestParseUploadCommand(t *testing.T) {
 		got, unknown := parseUploadCommand(tc.header)
 		assert.Equal(t, tc.want, got, tc.header)
 		assert.Equal(t, tc.unknown, unknown, tc.header)
+	}
+}
+
+// A reset while an upload's last chunk is being stored drops the upload: its
+// file does not appear afterwards, in memory or in the data dir.
+func TestUploadFinishedAfterAResetIsDropped(t *testing.T) {
+	for _, dataDir := range []bool{false, true} {
+		t.Run(fmt.Sprintf("dataDir=%v", dataDir), func(t *testing.T) {
+			var opts []Option
+			dir := t.TempDir()
+			if dataDir {
+				opts = append(opts, WithDataDir(dir))
+			}
+			s, base := newTestServer(t, opts...)
+			uploadURL := startUpload(t, base, `{"file":{"displayName":"late"}}`)
+			require.Equal(t, 200, chunk(t, base, uploadURL, "upload", 0, "content").status)
+			s.store.mu.Lock()
+			var u *uploadSession
+			for _, session := range s.store.uploads {
+				u = session
+			}
+			s.store.mu.Unlock()
+			require.NotNil(t, u)
+
+			// What the finalize does after its checks, with a reset in between.
+			u.mu.Lock()
+			s.Reset()
+			_, gerr := s.finishUpload(u)
+			u.mu.Unlock()
+			require.NotNil(t, gerr)
+			assert.Equal(t, http.StatusNotFound, gerr.Code)
+
+			r := do(t, http.MethodGet, base+"/v1beta/files", "")
+			assert.JSONEq(t, `{}`, string(r.body))
+			if dataDir {
+				left, err := filepath.Glob(filepath.Join(dir, "files", "*"))
+				require.NoError(t, err)
+				assert.Empty(t, left)
+			}
+		})
 	}
 }

@@ -272,7 +272,7 @@ func (s *Server) handleUploadChunk(w http.ResponseWriter, r *http.Request, call 
 	}
 	st.mu.Unlock()
 	if !ok {
-		writeUploadError(w, "final", newGoogleError(http.StatusNotFound, "embedmock: no upload session "+id+" (finished, cancelled or never started)"))
+		writeUploadError(w, "final", errUploadGone(id))
 		return
 	}
 	u.mu.Lock()
@@ -281,7 +281,7 @@ func (s *Server) handleUploadChunk(w http.ResponseWriter, r *http.Request, call 
 	current := st.uploads[id] == u
 	st.mu.Unlock()
 	if !current { // finished or cancelled while we waited
-		writeUploadError(w, "final", newGoogleError(http.StatusNotFound, "embedmock: no upload session "+id+" (finished, cancelled or never started)"))
+		writeUploadError(w, "final", errUploadGone(id))
 		return
 	}
 
@@ -388,6 +388,11 @@ func chunkReadError(err error, limit int64) *googleError {
 	return newGoogleError(http.StatusBadRequest, "Failed to read the request body: "+err.Error())
 }
 
+// errUploadGone is the answer for an upload session that does not exist.
+func errUploadGone(id string) *googleError {
+	return newGoogleError(http.StatusNotFound, "embedmock: no upload session "+id+" (finished, cancelled or never started)")
+}
+
 // finishUpload turns a complete session into a stored file.
 func (s *Server) finishUpload(u *uploadSession) (fileRecord, *googleError) {
 	now := s.now()
@@ -396,6 +401,12 @@ func (s *Server) finishUpload(u *uploadSession) (fileRecord, *googleError) {
 		CreateTime: now, ExpireTime: now.Add(fileTTL), Source: "UPLOADED",
 	}
 	st := s.store
+	st.mu.Lock()
+	gone := st.uploads[u.ID] != u // dropped by a reset since it was checked
+	st.mu.Unlock()
+	if gone {
+		return fileRecord{}, errUploadGone(u.ID)
+	}
 	if st.disk == nil {
 		f.SHA256 = u.sum.Sum(nil)
 		f.data = u.data
@@ -418,6 +429,16 @@ func (s *Server) finishUpload(u *uploadSession) (fileRecord, *googleError) {
 		st.disk.remove("uploads", u.ID+".json")
 	}
 	st.mu.Lock()
+	if st.uploads[u.ID] != u {
+		// A reset (or expiry) dropped the session while its content was
+		// being stored: the file goes with it.
+		st.mu.Unlock()
+		if st.disk != nil {
+			st.disk.remove("files", f.ID+".json")
+			st.disk.remove("files", f.ID+".data")
+		}
+		return fileRecord{}, errUploadGone(u.ID)
+	}
 	delete(st.uploads, u.ID)
 	st.files[f.ID] = f
 	st.mu.Unlock()

@@ -395,13 +395,19 @@ func (s *Server) handleListBatches(w http.ResponseWriter, r *http.Request, call 
 		return
 	}
 	io.WriteString(bw, `{"operations":[`)
-	for i, l := range jobs {
-		if i > 0 {
-			bw.WriteByte(',')
-		}
+	written := 0
+	for _, l := range jobs {
 		l.job.mu.Lock()
+		if l.job.deleted { // since the list was taken
+			l.job.mu.Unlock()
+			continue
+		}
 		snap := s.settleJobLocked(l.job)
 		l.job.mu.Unlock()
+		if written > 0 {
+			bw.WriteByte(',')
+		}
+		written++
 		// Listed operations carry full metadata but no response, as the
 		// real API's do.
 		writeOperation(bw, snap, false)

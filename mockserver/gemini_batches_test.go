@@ -317,7 +317,10 @@ func TestConcurrentGetsListsAndDeletes(t *testing.T) {
 	var wg sync.WaitGroup
 	for i, name := range names {
 		wg.Go(func() { do(t, http.MethodGet, base+"/v1beta/"+name, "") })
-		wg.Go(func() { do(t, http.MethodGet, base+"/v1beta/batches?pageSize=5", "") })
+		wg.Go(func() {
+			r := do(t, http.MethodGet, base+"/v1beta/batches?pageSize=5", "")
+			assert.True(t, json.Valid(r.body), "a list racing with deletes: %s", r.body)
+		})
 		if i%3 == 0 {
 			wg.Go(func() { do(t, http.MethodDelete, base+"/v1beta/"+name, "") })
 		}

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/embedmock/embedmock/fakeembed"
@@ -287,9 +288,28 @@ func WithRedaction(headers, fields []string) Option {
 }
 
 // WithLogOutput sets where the server reports problems that it cannot
-// answer with (such as a failed cassette write); default: discarded.
+// answer with (such as a failed cassette write); default: discarded. The
+// server writes one line at a time and never two at once, so w need not be
+// safe for concurrent use.
 func WithLogOutput(w io.Writer) Option {
-	return func(c *config) { c.logOutput = w }
+	return func(c *config) {
+		c.logOutput = nil
+		if w != nil {
+			c.logOutput = &serializedWriter{w: w}
+		}
+	}
+}
+
+// serializedWriter lets one Write at a time through to w.
+type serializedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (s *serializedWriter) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.w.Write(p)
 }
 
 // WithFakeClock makes the server follow c (see FakeClock); Server.FakeClock

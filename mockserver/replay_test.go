@@ -281,3 +281,27 @@ func TestErrorWithoutURLDropsTheKey(t *testing.T) {
 	assert.Equal(t, "Post: EOF", errorWithoutURL(err))
 	assert.Equal(t, "plain", errorWithoutURL(errors.New("plain")))
 }
+
+// A cassette that can no longer be written is reported on the log output, one
+// whole line per request, however many fail at once (go test -race).
+func TestFailedRecordingsAreLogged(t *testing.T) {
+	_, upstream := newTestServer(t)
+	var log bytes.Buffer
+	s := mustNew(t, WithProxy(), WithUpstream(upstream), WithRecordTo(filepath.Join(t.TempDir(), "tape.yaml"), true), WithLogOutput(&log))
+	proxy := httptest.NewServer(s)
+	t.Cleanup(proxy.Close)
+	require.NoError(t, s.Close()) // closes the cassette; the proxy still answers
+	var wg sync.WaitGroup
+	for i := range 8 {
+		wg.Go(func() {
+			r := do(t, http.MethodPost, proxy.URL+embedPath, embedBody(fmt.Sprint("text ", i), ""))
+			assert.Equal(t, 200, r.status, "the upstream's answer is passed on")
+		})
+	}
+	wg.Wait()
+	lines := strings.Split(strings.TrimSuffix(log.String(), "\n"), "\n")
+	assert.Len(t, lines, 8)
+	for _, line := range lines {
+		assert.Regexp(t, `^embedmock: cannot record POST /v1beta/models/gemini-embedding-001:embedContent: .*closed$`, line)
+	}
+}

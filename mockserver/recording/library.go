@@ -156,12 +156,16 @@ type Answer struct {
 // Lookup finds the recorded answer to a request, or explains the miss.
 func (l *Library) Lookup(method string, u *url.URL, body []byte) (*Answer, *Miss) {
 	key := KeyOf(method, u, body)
+	// The interaction is picked under the lock: recording appends to
+	// e.interactions while others replay.
 	l.mu.RLock()
 	e, ok := l.entries[key.Family+" "+key.Request]
+	var r recorded
+	if ok {
+		r = e.interactions[min(int(e.next.Add(1))-1, len(e.interactions)-1)]
+	}
 	l.mu.RUnlock()
 	if ok {
-		i := min(int(e.next.Add(1))-1, len(e.interactions)-1)
-		r := e.interactions[i]
 		return &Answer{
 			Status: r.in.Response.Code, Header: r.in.Response.Headers.Clone(),
 			Body: []byte(r.in.Response.Body), Duration: r.in.Response.Duration, Source: r.source,
@@ -244,13 +248,19 @@ const maxDifferences = 5
 // miss finds the recorded request nearest to key: the same family, route
 // and model if possible, with the fewest differing fields.
 func (l *Library) miss(key Key) *Miss {
+	// What is needed of each entry is copied under the lock: recording
+	// appends to the entries' interactions meanwhile.
+	type candidate struct {
+		key    Key
+		source string // of the first interaction
+	}
 	l.mu.RLock()
-	candidates := make([]*entry, 0, len(l.entries))
+	candidates := make([]candidate, 0, len(l.entries))
 	for _, e := range l.entries {
-		candidates = append(candidates, e)
+		candidates = append(candidates, candidate{e.key, e.interactions[0].source})
 	}
 	l.mu.RUnlock()
-	rank := func(e *entry) int {
+	rank := func(e candidate) int {
 		switch {
 		case e.key.Family != key.Family:
 			return 3
@@ -261,19 +271,19 @@ func (l *Library) miss(key Key) *Miss {
 		}
 		return 0
 	}
-	var best *entry
+	var best *candidate
 	var bestDiffs []Difference
 	bestRank, bestCount := 4, 0
-	for _, e := range candidates {
+	for i, e := range candidates {
 		r := rank(e)
 		if r > bestRank || r == 3 {
 			continue
 		}
 		diffs := requestDifferences(e.key.Request, key.Request)
 		better := r < bestRank || len(diffs) < bestCount ||
-			(len(diffs) == bestCount && best != nil && e.interactions[0].source < best.interactions[0].source)
+			(len(diffs) == bestCount && best != nil && e.source < best.source)
 		if best == nil || better {
-			best, bestDiffs, bestRank, bestCount = e, diffs, r, len(diffs)
+			best, bestDiffs, bestRank, bestCount = &candidates[i], diffs, r, len(diffs)
 		}
 	}
 	m := &Miss{Key: key}
@@ -281,7 +291,7 @@ func (l *Library) miss(key Key) *Miss {
 		if len(bestDiffs) > maxDifferences {
 			bestDiffs = bestDiffs[:maxDifferences]
 		}
-		m.Nearest = &Nearest{Source: best.interactions[0].source, Key: best.key, Differences: bestDiffs}
+		m.Nearest = &Nearest{Source: best.source, Key: best.key, Differences: bestDiffs}
 	}
 	return m
 }

@@ -322,3 +322,35 @@ func TestLoadCassettesFromDirectories(t *testing.T) {
 	_, err = LoadCassettes(filepath.Join(dir, "missing"))
 	assert.Error(t, err)
 }
+
+// Recording (--on-miss record) appends to an entry that others replay, and
+// misses look at every entry: none may read an entry's interactions outside
+// the library's lock (go test -race).
+func TestReplayWhileRecordingTheSameRequest(t *testing.T) {
+	lib := NewLibrary()
+	const embed = "http://h/v1beta/models/gemini-embedding-001:embedContent"
+	body := `{"content":{"parts":[{"text":"same"}]}}`
+	lib.Add(interaction("POST", embed, body, 200, `{"embedding":{"values":[1]}}`), "first")
+	u := mustURL(t, embed)
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		for i := range 200 {
+			lib.Add(interaction("POST", embed, body, 200, `{"embedding":{"values":[1]}}`), fmt.Sprint("again ", i))
+		}
+	})
+	for range 2 {
+		wg.Go(func() {
+			for range 200 {
+				a, miss := lib.Lookup("POST", u, []byte(body))
+				if assert.Nil(t, miss) {
+					assert.Equal(t, 200, a.Status)
+				}
+				_, miss = lib.Lookup("POST", u, []byte(`{"content":{"parts":[{"text":"other"}]}}`))
+				if assert.NotNil(t, miss) && assert.NotNil(t, miss.Nearest) {
+					assert.Equal(t, "first", miss.Nearest.Source)
+				}
+			}
+		})
+	}
+	wg.Wait()
+}
