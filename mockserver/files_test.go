@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"io"
 	"mime/multipart"
 	"net/http"
 	"net/textproto"
@@ -330,4 +331,26 @@ func TestUploadFinishedAfterAResetIsDropped(t *testing.T) {
 			}
 		})
 	}
+}
+
+// A download that found a file reads that file's bytes, even if the name is
+// deleted and taken by another upload before the bytes are read.
+func TestContentIsOfTheFileFound(t *testing.T) {
+	s, base := newTestServer(t)
+	upload := func(content string) {
+		url := startUpload(t, base, `{"file":{"name":"files/reused"}}`)
+		decodeFile(t, chunk(t, base, url, "upload, finalize", 0, content))
+	}
+	upload("first")
+	found, ok := s.store.getFile("reused", s.now())
+	require.True(t, ok)
+	require.Equal(t, 200, do(t, http.MethodDelete, base+"/v1beta/files/reused", "").status)
+	upload("second, longer")
+
+	content, err := s.store.content(found)
+	require.NoError(t, err)
+	defer content.Close()
+	got, err := io.ReadAll(content)
+	require.NoError(t, err)
+	assert.Equal(t, "first", string(got), "the bytes match the record's size and hash")
 }

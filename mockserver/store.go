@@ -178,16 +178,12 @@ func (st *store) reserveFileLocked(now time.Time, limit int) *googleError {
 	return errStoreFull("files", limit)
 }
 
-// content returns a reader of the file's bytes.
+// content returns a reader of the bytes of f, a copy from getFile or
+// listFiles: in memory, the bytes of that very record, even if the id has
+// been deleted or reused since (contents are never changed in place).
 func (st *store) content(f fileRecord) (io.ReadSeekCloser, error) {
 	if st.disk == nil {
-		st.mu.Lock()
-		rec, ok := st.files[f.ID]
-		st.mu.Unlock()
-		if !ok {
-			return nil, os.ErrNotExist
-		}
-		return nopCloser{bytes.NewReader(rec.data)}, nil
+		return nopCloser{bytes.NewReader(f.data)}, nil
 	}
 	return os.Open(st.disk.path("files", f.ID+".data"))
 }
