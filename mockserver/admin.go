@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/embedmock/embedmock/schemas"
 )
 
 // BatchFailure makes the next Count batch jobs created end in
@@ -110,7 +112,7 @@ func (s *Server) decodeAdminBody(w http.ResponseWriter, r *http.Request, v any) 
 	dec.DisallowUnknownFields()
 	err := dec.Decode(v)
 	if err == nil {
-		err = atEnd(dec)
+		err = schemas.AtEnd(dec)
 	}
 	if err != nil {
 		return newGoogleError(http.StatusBadRequest, "embedmock: "+r.URL.Path+": "+err.Error())

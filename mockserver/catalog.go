@@ -10,6 +10,8 @@ import (
 	"os"
 	"slices"
 	"strings"
+
+	"github.com/embedmock/embedmock/schemas"
 )
 
 // GeminiModel is one entry of the Gemini model catalog: the Model resource
@@ -80,7 +82,7 @@ func LoadGeminiModels(r io.Reader) ([]GeminiModel, error) {
 	}
 	err := dec.Decode(&file)
 	if err == nil {
-		err = atEnd(dec)
+		err = schemas.AtEnd(dec)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("model catalog: %w", err)

@@ -75,7 +75,7 @@ func (s *Server) handleGradientEmbeddings(w http.ResponseWriter, r *http.Request
 		writeGradientError(w, gerr.Code, gerr.Message)
 		return
 	}
-	doc, err := decodeJSONDocument(body)
+	doc, err := schemas.Decode(body)
 	if err != nil {
 		writeGradientError(w, http.StatusBadRequest, "The request body is not valid JSON.")
 		return

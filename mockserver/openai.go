@@ -490,7 +490,7 @@ func encodingFormat(obj map[string]any) string {
 // decodeOpenAIBody decodes and validates an embeddings request body the
 // full way, answering the API's errors.
 func decodeOpenAIBody(body []byte) (map[string]any, *openAIError) {
-	doc, err := decodeJSONDocument(body)
+	doc, err := schemas.Decode(body)
 	if err != nil {
 		return nil, newOpenAIError(http.StatusBadRequest, "We could not parse the JSON body of your request. (HINT: This likely means you aren't using your HTTP library correctly. The OpenAI API expects a JSON payload, but what was sent was not valid JSON. If you have trouble figuring out how to fix this, please contact us through our help center at help.openai.com.)", "", "")
 	}

@@ -12,6 +12,9 @@
 //
 // Schemas carry one extension keyword, x-proto-type, naming the proto type
 // that Google's error messages report for a field (TYPE_INT32, TaskType, ...).
+//
+// Decode turns a request body into the value Validate takes, refusing
+// anything but exactly one JSON value.
 package schemas
 
 import (

@@ -1,7 +1,6 @@
 package schemas
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -13,10 +12,8 @@ import (
 
 func decode(t *testing.T, body string) any {
 	t.Helper()
-	var v any
-	dec := json.NewDecoder(bytes.NewReader([]byte(body)))
-	dec.UseNumber()
-	require.NoError(t, dec.Decode(&v))
+	v, err := Decode([]byte(body))
+	require.NoError(t, err)
 	return v
 }
 

@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"io"
 	"net/url"
 	"slices"
 	"strconv"
@@ -194,7 +193,7 @@ func canonicalBody(body []byte) string {
 	if len(trimmed) == 0 {
 		return "{}"
 	}
-	doc, err := decodeJSON(trimmed)
+	doc, err := schemas.Decode(trimmed)
 	if err != nil {
 		sum := sha256.Sum256(body)
 		return "bytes:" + strconv.Itoa(len(body)) + ":" + hex.EncodeToString(sum[:])
@@ -202,27 +201,6 @@ func canonicalBody(body []byte) string {
 	out, _ := json.Marshal(canonicalValue(doc, ""))
 	return string(out)
 }
-
-func decodeJSON(data []byte) (any, error) {
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.UseNumber()
-	var v any
-	if err := dec.Decode(&v); err != nil {
-		return nil, err
-	}
-	// Only whitespace may follow. (dec.More reports false before a stray
-	// '}' or ']', so it cannot tell.)
-	if _, err := dec.Token(); err != io.EOF {
-		return nil, errTrailingData
-	}
-	return v, nil
-}
-
-type recordingError string
-
-func (e recordingError) Error() string { return string(e) }
-
-const errTrailingData = recordingError("trailing data after JSON value")
 
 // taskTypeNames are the Gemini TaskType enum names by number.
 var taskTypeNames = []string{

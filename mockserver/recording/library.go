@@ -15,6 +15,8 @@ import (
 	"unicode/utf8"
 
 	"gopkg.in/dnaeon/go-vcr.v3/cassette"
+
+	"github.com/embedmock/embedmock/schemas"
 )
 
 // Library holds recorded interactions for replay. It answers a request
@@ -304,8 +306,8 @@ func requestDifferences(recorded, got string) []Difference {
 	if rLine != gLine {
 		diffs = append(diffs, Difference{Path: "url", Recorded: rLine, Got: gLine})
 	}
-	rv, errR := decodeJSON([]byte(rBody))
-	gv, errG := decodeJSON([]byte(gBody))
+	rv, errR := schemas.Decode([]byte(rBody))
+	gv, errG := schemas.Decode([]byte(gBody))
 	if errR != nil || errG != nil {
 		if rBody != gBody {
 			diffs = append(diffs, Difference{Path: "body", Recorded: shorten(rBody), Got: shorten(gBody)})

@@ -9,6 +9,8 @@ import (
 	"strings"
 
 	"gopkg.in/dnaeon/go-vcr.v3/cassette"
+
+	"github.com/embedmock/embedmock/schemas"
 )
 
 // Redacted replaces every secret in a recorded interaction.
@@ -161,7 +163,7 @@ func (r *Redactor) redactBody(body string, secrets []string) string {
 	if len(r.fields) == 0 || body == "" {
 		return body
 	}
-	doc, err := decodeJSON(bytes.TrimSpace([]byte(body)))
+	doc, err := schemas.Decode(bytes.TrimSpace([]byte(body)))
 	if err != nil || !r.redactFields(doc) {
 		return body
 	}

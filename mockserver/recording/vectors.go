@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"strconv"
 	"strings"
+
+	"github.com/embedmock/embedmock/schemas"
 )
 
 // vectorKey identifies one embedding input: what the vector depends on.
@@ -17,7 +19,7 @@ type vectorKey struct {
 // batchEmbedContents request body, in order. It reports false for other
 // routes and for requests it cannot index (non-text parts, bad JSON).
 func geminiInputs(route, model string, body []byte) ([]vectorKey, bool) {
-	doc, err := decodeJSON(bytes.TrimSpace(body))
+	doc, err := schemas.Decode(bytes.TrimSpace(body))
 	root, _ := doc.(map[string]any)
 	if err != nil || root == nil || model == "" {
 		return nil, false

@@ -1,4 +1,4 @@
-package mockserver
+package schemas
 
 import (
 	"encoding/json"
@@ -8,7 +8,7 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-func TestDecodeJSONDocument(t *testing.T) {
+func TestDecode(t *testing.T) {
 	tests := []struct {
 		name string
 		body string
@@ -28,7 +28,7 @@ func TestDecodeJSONDocument(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := decodeJSONDocument([]byte(tt.body))
+			got, err := Decode([]byte(tt.body))
 			if tt.want == nil {
 				assert.Error(t, err)
 				return
