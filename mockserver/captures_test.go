@@ -2,7 +2,6 @@ package mockserver
 
 import (
 	"bufio"
-	"encoding/base64"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -224,36 +223,17 @@ func assertOpenAIAnswer(t *testing.T, c capturedRequest, resp response) {
 	if req.Dimensions != 0 {
 		dims = req.Dimensions
 	}
-	var got struct {
-		Object string `json:"object"`
-		Data   []struct {
-			Object    string          `json:"object"`
-			Index     int             `json:"index"`
-			Embedding json.RawMessage `json:"embedding"`
-		} `json:"data"`
-		Model string `json:"model"`
-		Usage struct {
-			PromptTokens int `json:"prompt_tokens"`
-			TotalTokens  int `json:"total_tokens"`
-		} `json:"usage"`
-	}
+	var got openAIAnswer
 	require.NoError(t, json.Unmarshal(resp.body, &got))
 	assert.Equal(t, "list", got.Object)
 	require.Len(t, got.Data, inputs)
+	require.NotNil(t, got.Usage)
 	assert.Positive(t, got.Usage.PromptTokens)
 	for i, d := range got.Data {
 		assert.Equal(t, i, d.Index)
-		if req.EncodingFormat == "base64" {
-			var s string
-			require.NoError(t, json.Unmarshal(d.Embedding, &s), "base64 asked, a string answered")
-			raw, err := base64.StdEncoding.DecodeString(s)
-			require.NoError(t, err)
-			assert.Len(t, raw, 4*dims)
-		} else {
-			var v []float32
-			require.NoError(t, json.Unmarshal(d.Embedding, &v))
-			assert.Len(t, v, dims)
-		}
+		v, err := openAIEmbedding(d.Embedding, req.EncodingFormat == "base64")
+		require.NoError(t, err)
+		assert.Len(t, v, dims)
 	}
 }
 

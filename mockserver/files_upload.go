@@ -277,10 +277,7 @@ func (s *Server) handleUploadChunk(w http.ResponseWriter, r *http.Request, call 
 	}
 	u.mu.Lock()
 	defer u.mu.Unlock()
-	st.mu.Lock()
-	current := st.uploads[id] == u
-	st.mu.Unlock()
-	if !current { // finished or cancelled while we waited
+	if !st.uploadCurrent(u) { // finished or cancelled while we waited
 		writeUploadError(w, "final", errUploadGone(id))
 		return
 	}
@@ -388,6 +385,14 @@ func chunkReadError(err error, limit int64) *googleError {
 	return newGoogleError(http.StatusBadRequest, "Failed to read the request body: "+err.Error())
 }
 
+// uploadCurrent reports whether u is still the session of its id: not
+// finished, cancelled, expired or dropped by a reset.
+func (st *store) uploadCurrent(u *uploadSession) bool {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	return st.uploads[u.ID] == u
+}
+
 // errUploadGone is the answer for an upload session that does not exist.
 func errUploadGone(id string) *googleError {
 	return newGoogleError(http.StatusNotFound, "embedmock: no upload session "+id+" (finished, cancelled or never started)")
@@ -401,10 +406,7 @@ func (s *Server) finishUpload(u *uploadSession) (fileRecord, *googleError) {
 		CreateTime: now, ExpireTime: now.Add(fileTTL), Source: "UPLOADED",
 	}
 	st := s.store
-	st.mu.Lock()
-	gone := st.uploads[u.ID] != u // dropped by a reset since it was checked
-	st.mu.Unlock()
-	if gone {
+	if !st.uploadCurrent(u) { // dropped by a reset since it was checked
 		return fileRecord{}, errUploadGone(u.ID)
 	}
 	if st.disk == nil {

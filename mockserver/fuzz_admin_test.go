@@ -52,6 +52,23 @@ func adminCall(t *testing.T, s *Server, method, target, query string, body []byt
 	return false
 }
 
+// postThenList posts body to an admin collection (faults, batch failures)
+// and, when the server takes it, checks that a GET lists exactly what the POST
+// answered, under the given key. It reports whether the POST was taken.
+func postThenList[T comparable](t *testing.T, s *Server, target, listKey, query string, body []byte) (T, bool) {
+	t.Helper()
+	var got T
+	if !adminCall(t, s, http.MethodPost, target, query, body, &got) {
+		return got, false
+	}
+	var list map[string][]T
+	adminCall(t, s, http.MethodGet, target, "", nil, &list)
+	if len(list[listKey]) != 1 || list[listKey][0] != got {
+		t.Fatalf("POST %s %q answered %+v, GET lists %+v", target, body, got, list[listKey])
+	}
+	return got, true
+}
+
 // embedAnswer sends a normal embedContent request.
 func embedAnswer(s *Server) *httptest.ResponseRecorder {
 	return fuzzServe(s, fuzzRequest(http.MethodPost, "/v1beta/models/gemini-embedding-001:embedContent",
@@ -100,16 +117,9 @@ func FuzzAdminAPI(f *testing.F) {
 		query = cleanQuery(query)
 		switch op % 4 {
 		case 0:
-			var got faultJSON
-			if !adminCall(t, s, http.MethodPost, "/_embedmock/faults", query, body, &got) {
+			got, ok := postThenList[faultJSON](t, s, "/_embedmock/faults", "faults", query, body)
+			if !ok {
 				break
-			}
-			var list struct {
-				Faults []faultJSON `json:"faults"`
-			}
-			adminCall(t, s, http.MethodGet, "/_embedmock/faults", "", nil, &list)
-			if len(list.Faults) != 1 || list.Faults[0] != got {
-				t.Fatalf("POST faults %q answered %+v, GET lists %+v", body, got, list.Faults)
 			}
 			matches := (got.Family == "" || got.Family == "gemini") && (got.Route == "" || got.Route == "embedContent") &&
 				(got.Model == "" || got.Model == "gemini-embedding-001")
@@ -147,16 +157,9 @@ func FuzzAdminAPI(f *testing.F) {
 				t.Fatalf("POST clock answered %q, GET reads %q", got.Now, read.Now)
 			}
 		case 2:
-			var got BatchFailure
-			if !adminCall(t, s, http.MethodPost, "/_embedmock/batch-failures", query, body, &got) {
+			got, ok := postThenList[BatchFailure](t, s, "/_embedmock/batch-failures", "batchFailures", query, body)
+			if !ok {
 				break
-			}
-			var list struct {
-				BatchFailures []BatchFailure `json:"batchFailures"`
-			}
-			adminCall(t, s, http.MethodGet, "/_embedmock/batch-failures", "", nil, &list)
-			if len(list.BatchFailures) != 1 || list.BatchFailures[0] != got {
-				t.Fatalf("POST batch-failures %q answered %+v, GET lists %+v", body, got, list.BatchFailures)
 			}
 			rec := fuzzServe(s, fuzzRequest(http.MethodPost, "/v1beta/models/gemini-embedding-001:asyncBatchEmbedContent",
 				[]byte(`{"batch":{"inputConfig":{"requests":{"requests":[{"request":{"content":{"parts":[{"text":"a"}]}}}]}}}}`), false, "X-Goog-Api-Key", "fuzz"))

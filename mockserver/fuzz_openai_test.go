@@ -2,7 +2,7 @@ package mockserver
 
 import (
 	"bytes"
-	"encoding/base64"
+	"cmp"
 	"encoding/json"
 	"math"
 	"net/http"
@@ -84,19 +84,7 @@ func FuzzOpenAIRequest(f *testing.F) {
 func checkOpenAIAnswer(t *testing.T, rec *httptest.ResponseRecorder, body []byte, azure bool) {
 	t.Helper()
 	if rec.Code == http.StatusOK {
-		var out struct {
-			Object string `json:"object"`
-			Data   []struct {
-				Object    string          `json:"object"`
-				Index     int             `json:"index"`
-				Embedding json.RawMessage `json:"embedding"`
-			} `json:"data"`
-			Model string `json:"model"`
-			Usage *struct {
-				PromptTokens int `json:"prompt_tokens"`
-				TotalTokens  int `json:"total_tokens"`
-			} `json:"usage"`
-		}
+		var out openAIAnswer
 		requireOKJSON(t, rec, string(body), &out)
 		if out.Object != "list" || out.Model == "" || out.Usage == nil || len(out.Data) == 0 {
 			t.Fatalf("200 for %q is not an embeddings list: %.300s", body, rec.Body)
@@ -137,26 +125,12 @@ func checkOpenAIAnswer(t *testing.T, rec *httptest.ResponseRecorder, body []byte
 			if d.Object != "embedding" || d.Index != i {
 				t.Fatalf("data[%d] is %q with index %d", i, d.Object, d.Index)
 			}
-			if req.EncodingFormat == "base64" {
-				var b64 string
-				if json.Unmarshal(d.Embedding, &b64) != nil {
-					t.Fatalf("data[%d].embedding is not a base64 string: %.100s", i, d.Embedding)
-				}
-				raw, err := base64.StdEncoding.DecodeString(b64)
-				if err != nil || len(raw) == 0 || len(raw)%4 != 0 {
-					t.Fatalf("data[%d].embedding is not float32 base64 (%v)", i, err)
-				}
-				if dims > 0 && len(raw) != 4*dims {
-					t.Fatalf("data[%d].embedding has %d values for dimensions %d: %q", i, len(raw)/4, dims, body)
-				}
-			} else {
-				var v []float32
-				if json.Unmarshal(d.Embedding, &v) != nil || len(v) == 0 {
-					t.Fatalf("data[%d].embedding is not a list of numbers: %.100s", i, d.Embedding)
-				}
-				if dims > 0 && len(v) != dims {
-					t.Fatalf("data[%d].embedding has %d values for dimensions %d: %q", i, len(v), dims, body)
-				}
+			v, err := openAIEmbedding(d.Embedding, req.EncodingFormat == "base64")
+			if err != nil || len(v) == 0 {
+				t.Fatalf("data[%d].embedding is not an %s embedding (%v): %.100s", i, cmp.Or(req.EncodingFormat, "float"), err, d.Embedding)
+			}
+			if dims > 0 && len(v) != dims {
+				t.Fatalf("data[%d].embedding has %d values for dimensions %d: %q", i, len(v), dims, body)
 			}
 		}
 		return

@@ -340,11 +340,7 @@ func TestConcurrentGetsListsAndDeletes(t *testing.T) {
 func TestCreateWhileListing(t *testing.T) {
 	s := mustNew(t)
 	serve := func(method, path, body string) *httptest.ResponseRecorder {
-		req := httptest.NewRequest(method, path, strings.NewReader(body))
-		req.Header.Set("X-Goog-Api-Key", testKey)
-		rec := httptest.NewRecorder()
-		s.ServeHTTP(rec, req)
-		return rec
+		return fuzzServe(s, fuzzRequest(method, path, []byte(body), false, "X-Goog-Api-Key", testKey))
 	}
 	body := `{"batch":{"inputConfig":{"requests":{"requests":[{"request":{"content":{"parts":[{"text":"a"}]}}}]}}}}`
 	stop := make(chan struct{})

@@ -59,16 +59,7 @@ type fastDecoder struct {
 	pos int
 }
 
-func (d *fastDecoder) space() {
-	for d.pos < len(d.src) {
-		switch d.src[d.pos] {
-		case ' ', '\t', '\n', '\r':
-			d.pos++
-		default:
-			return
-		}
-	}
-}
+func (d *fastDecoder) space() { d.pos = skipJSONSpace(d.src, d.pos) }
 
 // byte consumes c if it comes next (after white space).
 func (d *fastDecoder) byte(c byte) bool {

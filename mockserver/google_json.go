@@ -68,16 +68,7 @@ func (p *googleJSONParser) fail(msg string) *jsonSyntaxError {
 	return &jsonSyntaxError{Message: msg + "\n" + string(p.src[begin:end]) + "\n" + strings.Repeat(" ", p.pos-begin) + "^"}
 }
 
-func (p *googleJSONParser) skipSpace() {
-	for p.pos < len(p.src) {
-		switch p.src[p.pos] {
-		case ' ', '\t', '\n', '\r':
-			p.pos++
-		default:
-			return
-		}
-	}
-}
+func (p *googleJSONParser) skipSpace() { p.pos = skipJSONSpace(p.src, p.pos) }
 
 func (p *googleJSONParser) value(depth int) (any, *jsonSyntaxError) {
 	p.skipSpace()
@@ -374,6 +365,20 @@ func (p *googleJSONParser) number() (any, *jsonSyntaxError) {
 	}
 	p.pos = i
 	return json.Number(p.src[start:i]), nil
+}
+
+// skipJSONSpace returns the position of the first byte at or after pos that
+// is not JSON white space (space, tab, line feed, carriage return).
+func skipJSONSpace(src []byte, pos int) int {
+	for pos < len(src) {
+		switch src[pos] {
+		case ' ', '\t', '\n', '\r':
+			pos++
+		default:
+			return pos
+		}
+	}
+	return pos
 }
 
 // jsonEscape is the character a one-letter JSON escape stands for: \" \\ \/

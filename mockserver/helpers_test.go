@@ -1,7 +1,10 @@
 package mockserver
 
 import (
+	"encoding/base64"
+	"encoding/binary"
 	"encoding/json"
+	"fmt"
 	"io"
 	"math"
 	"net/http"
@@ -98,4 +101,47 @@ func norm(v []float32) float64 {
 		sum += float64(x) * float64(x)
 	}
 	return math.Sqrt(sum)
+}
+
+// openAIAnswer is the wire form of an OpenAI embeddings answer.
+type openAIAnswer struct {
+	Object string `json:"object"`
+	Data   []struct {
+		Object    string          `json:"object"`
+		Index     int             `json:"index"`
+		Embedding json.RawMessage `json:"embedding"`
+	} `json:"data"`
+	Model string `json:"model"`
+	Usage *struct {
+		PromptTokens int `json:"prompt_tokens"`
+		TotalTokens  int `json:"total_tokens"`
+	} `json:"usage"`
+}
+
+// openAIEmbedding decodes an answer's embedding: a list of numbers, or with
+// b64 a string of little-endian float32s in standard base64.
+func openAIEmbedding(raw json.RawMessage, b64 bool) ([]float32, error) {
+	if !b64 {
+		var v []float32
+		if err := json.Unmarshal(raw, &v); err != nil {
+			return nil, fmt.Errorf("not a list of numbers: %w", err)
+		}
+		return v, nil
+	}
+	var s string
+	if err := json.Unmarshal(raw, &s); err != nil {
+		return nil, fmt.Errorf("not a base64 string: %w", err)
+	}
+	data, err := base64.StdEncoding.DecodeString(s)
+	if err != nil {
+		return nil, err
+	}
+	if len(data)%4 != 0 {
+		return nil, fmt.Errorf("%d bytes of base64 are not float32s", len(data))
+	}
+	v := make([]float32, len(data)/4)
+	for i := range v {
+		v[i] = math.Float32frombits(binary.LittleEndian.Uint32(data[4*i:]))
+	}
+	return v, nil
 }

@@ -264,13 +264,20 @@ func TestBinaryStopsOnSIGTERM(t *testing.T) {
 	require.Equal(t, 200, status)
 
 	require.NoError(t, cmd.Process.Signal(syscall.SIGTERM))
+	waitExit(t, cmd, 10*time.Second)
+}
+
+// waitExit waits up to within for cmd to end, and checks that it exited
+// with status 0.
+func waitExit(t *testing.T, cmd *exec.Cmd, within time.Duration) {
+	t.Helper()
 	done := make(chan error, 1)
 	go func() { done <- cmd.Wait() }()
 	select {
 	case err := <-done:
 		assert.NoError(t, err, "exit status 0")
-	case <-time.After(10 * time.Second):
-		t.Fatal("no exit within 10s of SIGTERM")
+	case <-time.After(within):
+		t.Fatalf("no exit within %v", within)
 	}
 }
 

@@ -75,15 +75,7 @@ func TestBinarySIGTERMWithRequestsInFlight(t *testing.T) {
 	time.Sleep(200 * time.Millisecond) // the slow requests are being served
 	signalled := time.Now()
 	require.NoError(t, cmd.Process.Signal(syscall.SIGTERM))
-
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
-	select {
-	case err := <-done:
-		assert.NoError(t, err, "exit status 0")
-	case <-time.After(8 * time.Second):
-		t.Fatal("no exit within the shutdown timeout")
-	}
+	waitExit(t, cmd, 8*time.Second) // the shutdown timeout and some
 	exited := time.Since(signalled)
 	close(stop)
 	load.Wait()
