@@ -92,25 +92,3 @@ func TestDataDirIgnoresLeftovers(t *testing.T) {
 	_, err = New(WithDataDir(dir))
 	assert.ErrorContains(t, err, "jobs/broken.json")
 }
-
-// TestDataDirDropsCutOffOneShotUpload covers a multipart upload cut off by a
-// kill: its session was on disk, but no client knows its upload URL, so the
-// restart must free its file name rather than keep it taken.
-func TestDataDirDropsCutOffOneShotUpload(t *testing.T) {
-	dir := t.TempDir()
-	s, err := New(WithDataDir(dir))
-	require.NoError(t, err)
-	meta := fileMetadata{fileID: "cut-off"}
-	u, gerr := s.newUpload(meta, -1, true)
-	require.Nil(t, gerr)
-	require.FileExists(t, filepath.Join(dir, "uploads", u.ID+".json"))
-
-	s2, err := New(WithDataDir(dir))
-	require.NoError(t, err)
-	assert.NoFileExists(t, filepath.Join(dir, "uploads", u.ID+".json"))
-	assert.NoFileExists(t, filepath.Join(dir, "uploads", u.ID+".part"))
-	ts := httptest.NewServer(s2)
-	t.Cleanup(ts.Close)
-	url := startUpload(t, ts.URL, `{"file":{"name":"files/cut-off"}}`)
-	decodeFile(t, chunk(t, ts.URL, url, "upload, finalize", 0, "second try"))
-}

@@ -10,7 +10,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/embedmock/embedmock/mockserver/recording"
+	"github.com/embedmock/embedmock/mockserver/family"
 )
 
 // Fault is a failure injected into the requests it matches: an error
@@ -72,8 +72,8 @@ func (f Fault) validate() error {
 	return nil
 }
 
-func (f Fault) matches(k recording.Key) bool {
-	return (f.Family == "" || f.Family == k.Family) && (f.Route == "" || f.Route == k.Route) && (f.Model == "" || f.Model == k.Model)
+func (f Fault) matches(c *family.Call) bool {
+	return (f.Family == "" || f.Family == c.Family) && (f.Route == "" || f.Route == c.Kind) && (f.Model == "" || f.Model == c.Model)
 }
 
 // faults holds the scheduled faults and the random fault rate.
@@ -117,12 +117,12 @@ func (s *Server) ClearFaults() {
 
 // take returns the fault for a request: a scheduled one that matches, or
 // a random one at the configured rate.
-func (fs *faults) take(k recording.Key) (Fault, bool) {
+func (fs *faults) take(c *family.Call) (Fault, bool) {
 	fs.mu.Lock()
 	defer fs.mu.Unlock()
 	for i := range fs.scheduled {
 		f := &fs.scheduled[i]
-		if !f.matches(k) {
+		if !f.matches(c) {
 			continue
 		}
 		taken := *f
@@ -169,7 +169,7 @@ func headerFault(r *http.Request) (Fault, bool, error) {
 // applyFault carries out a fault. It reports whether the request was
 // answered (an error status) or aborted; after a delay alone the request
 // goes on.
-func (s *Server) applyFault(w http.ResponseWriter, r *http.Request, f Fault, k recording.Key) bool {
+func (s *Server) applyFault(w http.ResponseWriter, r *http.Request, f Fault, c *family.Call) bool {
 	var marks []string
 	if f.Delay > 0 {
 		marks = append(marks, "delay "+f.Delay.String())
@@ -194,101 +194,12 @@ func (s *Server) applyFault(w http.ResponseWriter, r *http.Request, f Fault, k r
 	case f.Drop:
 		panic(http.ErrAbortHandler) // net/http closes the connection without an answer
 	case f.Status != 0:
-		s.writeFailure(w, k.Family, faultFailure(f.Status, k))
+		failure := &family.Failure{Status: f.Status, Reason: family.Fault, Message: http.StatusText(f.Status)}
+		if f.Status == http.StatusTooManyRequests {
+			failure.RetryAfter = time.Second
+		}
+		s.writeFailure(w, r, c, failure)
 		return true
 	}
 	return false
-}
-
-// faultFailure is the API's canonical error for an injected status, in
-// each family's form.
-func faultFailure(status int, k recording.Key) failure {
-	e, retryAfter := faultError(status, k)
-	f := failure{status: status, message: e.Message, google: e, retryAfter: retryAfter}
-	switch status {
-	case http.StatusTooManyRequests:
-		model := k.Model
-		if model == "" {
-			model = "text-embedding-3-small"
-		}
-		f.openai = newOpenAIError(status, "Rate limit reached for "+model+" in organization org-embedmock on requests per min (RPM): Limit 3000, Used 3000, Requested 1. Please try again in 1s. Visit https://platform.openai.com/account/rate-limits to learn more.", "", "rate_limit_exceeded")
-		f.message = "Too many requests: retry in 1s"
-	case http.StatusInternalServerError:
-		f.openai = newOpenAIError(status, "The server had an error while processing your request. Sorry about that!", "", "")
-		f.message = "Internal server error"
-	case http.StatusServiceUnavailable:
-		f.openai = newOpenAIError(status, "The engine is currently overloaded, please try again later", "", "")
-		f.message = "Service unavailable"
-	case http.StatusUnauthorized:
-		f.openai = newOpenAIError(status, "Incorrect API key provided. You can find your API key at https://platform.openai.com/account/api-keys.", "", "invalid_api_key")
-	case http.StatusNotFound:
-		f.openai = newOpenAIError(status, "The model `"+k.Model+"` does not exist or you do not have access to it.", "", "model_not_found")
-	}
-	return f
-}
-
-// faultError is the API's canonical error for an injected status, and the
-// retry delay it announces.
-func faultError(status int, k recording.Key) (*googleError, time.Duration) {
-	switch status {
-	case http.StatusTooManyRequests:
-		return quotaError(k.Model, requestQuota, 100, time.Second), time.Second
-	case http.StatusBadRequest:
-		return newGoogleError(status, "Request contains an invalid argument."), 0
-	case http.StatusUnauthorized:
-		return newGoogleError(status, "Request had invalid authentication credentials. Expected OAuth 2 access token, login cookie or other valid authentication credential."), 0
-	case http.StatusForbidden:
-		return newGoogleError(status, "The caller does not have permission"), 0
-	case http.StatusNotFound:
-		return newGoogleError(status, "Requested entity was not found."), 0
-	case http.StatusInternalServerError:
-		return newGoogleError(status, "An internal error has occurred. Please retry or report in https://developers.generativeai.google/guide/troubleshooting"), 0
-	case http.StatusServiceUnavailable:
-		return newGoogleError(status, "The model is overloaded. Please try again later."), 0
-	case http.StatusGatewayTimeout:
-		return newGoogleError(status, "Deadline expired before operation could complete."), 0
-	}
-	return newGoogleError(status, fmt.Sprintf("embedmock: injected fault (%d %s)", status, http.StatusText(status))), 0
-}
-
-// quotaKind names a Gemini quota.
-type quotaKind struct {
-	metric, id, what string
-}
-
-var (
-	requestQuota = quotaKind{"generativelanguage.googleapis.com/embed_content_free_tier_requests",
-		"EmbedContentRequestsPerMinutePerUserPerProjectPerModel-FreeTier", "requests"}
-	tokenQuota = quotaKind{"generativelanguage.googleapis.com/embed_content_free_tier_input_token_count",
-		"EmbedContentInputTokensPerModelPerMinute-FreeTier", "input tokens"}
-)
-
-// quotaError is the API's 429 for an exhausted quota, with Help,
-// QuotaFailure and RetryInfo details.
-func quotaError(model string, q quotaKind, limit int, retry time.Duration) *googleError {
-	if model == "" {
-		model = "gemini-embedding-001"
-	}
-	msg := fmt.Sprintf("You exceeded your current quota, please check your plan and billing details. "+
-		"For more information on this error, head to: https://ai.google.dev/gemini-api/docs/rate-limits. "+
-		"To monitor your current usage, head to: https://ai.dev/rate-limit. \n"+
-		"* Quota exceeded for metric: %s, limit: %d, model: %s\nPlease retry in %s.", q.metric, limit, model, retry)
-	return newGoogleError(http.StatusTooManyRequests, msg,
-		map[string]any{
-			"@type": "type.googleapis.com/google.rpc.Help",
-			"links": []any{map[string]any{"description": "Learn more about Gemini API quotas", "url": "https://ai.google.dev/gemini-api/docs/rate-limits"}},
-		},
-		map[string]any{
-			"@type": "type.googleapis.com/google.rpc.QuotaFailure",
-			"violations": []any{map[string]any{
-				"quotaMetric":     q.metric,
-				"quotaId":         q.id,
-				"quotaDimensions": map[string]any{"location": "global", "model": model},
-				"quotaValue":      strconv.Itoa(limit),
-			}},
-		},
-		map[string]any{
-			"@type":      "type.googleapis.com/google.rpc.RetryInfo",
-			"retryDelay": strconv.Itoa(int((retry+time.Second-1)/time.Second)) + "s",
-		})
 }

@@ -7,11 +7,9 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"io"
 	"mime/multipart"
 	"net/http"
 	"net/textproto"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -269,88 +267,4 @@ func TestFilesListPagingAndLimits(t *testing.T) {
 	for range 2 {
 		startUpload(t, base, `{}`)
 	}
-}
-
-func TestParseUploadCommand(t *testing.T) {
-	for _, tc := range []struct {
-		header  string
-		want    uploadCommand
-		unknown string
-	}{
-		{"", uploadCommand{}, ""},
-		{"upload", uploadCommand{upload: true}, ""},
-		{"upload, finalize", uploadCommand{upload: true, finalize: true}, ""},
-		{" UPLOAD ,Finalize ", uploadCommand{upload: true, finalize: true}, ""},
-		{"upload,,finalize", uploadCommand{upload: true, finalize: true}, ""},
-		{"query", uploadCommand{query: true}, ""},
-		{"cancel", uploadCommand{cancel: true}, ""},
-		{"upload, junk", uploadCommand{upload: true}, " junk"},
-		{"start", uploadCommand{}, "start"},
-	} {
-		got, unknown := parseUploadCommand(tc.header)
-		assert.Equal(t, tc.want, got, tc.header)
-		assert.Equal(t, tc.unknown, unknown, tc.header)
-	}
-}
-
-// A reset while an upload's last chunk is being stored drops the upload: its
-// file does not appear afterwards, in memory or in the data dir.
-func TestUploadFinishedAfterAResetIsDropped(t *testing.T) {
-	for _, dataDir := range []bool{false, true} {
-		t.Run(fmt.Sprintf("dataDir=%v", dataDir), func(t *testing.T) {
-			var opts []Option
-			dir := t.TempDir()
-			if dataDir {
-				opts = append(opts, WithDataDir(dir))
-			}
-			s, base := newTestServer(t, opts...)
-			uploadURL := startUpload(t, base, `{"file":{"displayName":"late"}}`)
-			require.Equal(t, 200, chunk(t, base, uploadURL, "upload", 0, "content").status)
-			s.store.mu.Lock()
-			var u *uploadSession
-			for _, session := range s.store.uploads {
-				u = session
-			}
-			s.store.mu.Unlock()
-			require.NotNil(t, u)
-
-			// What the finalize does after its checks, with a reset in between.
-			u.mu.Lock()
-			s.Reset()
-			_, gerr := s.finishUpload(u)
-			u.mu.Unlock()
-			require.NotNil(t, gerr)
-			assert.Equal(t, http.StatusNotFound, gerr.Code)
-
-			r := do(t, http.MethodGet, base+"/v1beta/files", "")
-			assert.JSONEq(t, `{}`, string(r.body))
-			if dataDir {
-				left, err := filepath.Glob(filepath.Join(dir, "files", "*"))
-				require.NoError(t, err)
-				assert.Empty(t, left)
-			}
-		})
-	}
-}
-
-// A download that found a file reads that file's bytes, even if the name is
-// deleted and taken by another upload before the bytes are read.
-func TestContentIsOfTheFileFound(t *testing.T) {
-	s, base := newTestServer(t)
-	upload := func(content string) {
-		url := startUpload(t, base, `{"file":{"name":"files/reused"}}`)
-		decodeFile(t, chunk(t, base, url, "upload, finalize", 0, content))
-	}
-	upload("first")
-	found, ok := s.store.getFile("reused", s.now())
-	require.True(t, ok)
-	require.Equal(t, 200, do(t, http.MethodDelete, base+"/v1beta/files/reused", "").status)
-	upload("second, longer")
-
-	content, err := s.store.content(found)
-	require.NoError(t, err)
-	defer content.Close()
-	got, err := io.ReadAll(content)
-	require.NoError(t, err)
-	assert.Equal(t, "first", string(got), "the bytes match the record's size and hash")
 }

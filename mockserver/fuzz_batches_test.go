@@ -176,7 +176,7 @@ func FuzzAsyncBatchRequest(f *testing.F) {
 	s := newFuzzServer(f)
 	f.Fuzz(func(t *testing.T, route uint8, body []byte) {
 		s.Reset() // a fresh store: no job limit, and the input file in place
-		if err := s.store.putGeneratedFile("fuzz-input", "fuzz-input", "application/jsonl", []byte(fuzzInputFile), s.now()); err != nil {
+		if err := s.files.PutGenerated("fuzz-input", "fuzz-input", "application/jsonl", []byte(fuzzInputFile), s.now()); err != nil {
 			t.Fatal(err)
 		}
 		path := asyncFuzzRoutes[int(route&0x0f)%len(asyncFuzzRoutes)]
@@ -273,7 +273,7 @@ func FuzzBatchFileInput(f *testing.F) {
 		rec := fuzzServe(s, fuzzRequest(http.MethodPost, "/upload/v1beta/files", content, false,
 			"X-Goog-Api-Key", "fuzz", "X-Goog-Upload-Protocol", "raw", "Content-Type", "application/jsonl"))
 		var up struct {
-			File fileResource `json:"file"`
+			File fileJSON `json:"file"`
 		}
 		requireOKJSON(t, rec, "raw upload", &up)
 		if up.File.SizeBytes != strconv.Itoa(len(content)) {

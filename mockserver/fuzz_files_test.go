@@ -16,6 +16,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/embedmock/embedmock/mockserver/geminifiles"
 )
 
 // fuzzMaxFileBytes is the file size limit of the upload fuzz servers: small,
@@ -28,7 +30,7 @@ const fuzzMaxFileBytes = 512
 func checkStoredFile(t *testing.T, s *Server, rec *httptest.ResponseRecorder, want []byte, what string) {
 	t.Helper()
 	var out struct {
-		File *fileResource `json:"file"`
+		File *fileJSON `json:"file"`
 	}
 	requireOKJSON(t, rec, what, &out)
 	if out.File == nil || !strings.HasPrefix(out.File.Name, "files/") {
@@ -42,7 +44,7 @@ func checkStoredFile(t *testing.T, s *Server, rec *httptest.ResponseRecorder, wa
 		t.Fatalf("%s: %d bytes uploaded, file says sizeBytes %s, sha256Hash %s", what, len(want), out.File.SizeBytes, out.File.SHA256Hash)
 	}
 	get := fuzzServe(s, fuzzRequest(http.MethodGet, "/v1beta/"+out.File.Name, nil, false, "X-Goog-Api-Key", "fuzz"))
-	var got fileResource
+	var got fileJSON
 	requireOKJSON(t, get, what+": files.get", &got)
 	if got.Name != out.File.Name || got.SizeBytes != out.File.SizeBytes {
 		t.Fatalf("%s: files.get answers %+v for %+v", what, got, out.File)
@@ -162,10 +164,10 @@ func FuzzUploadProtocol(f *testing.F) {
 				t.Fatalf("session started with X-Goog-Upload-Header-Content-Length %q", d)
 			}
 			want = n
-		} else if m, gerr := s.parseFileMetadata(meta, geminiCall{apiVersion: "v1beta"}); gerr != nil {
+		} else if m, gerr := geminifiles.ParseMetadata(meta, "v1beta"); gerr != nil {
 			t.Fatalf("session started with metadata %q the parser refuses: %v", meta, gerr)
 		} else {
-			want = m.sizeBytes
+			want = m.SizeBytes
 		}
 
 		var uploaded []byte
@@ -190,8 +192,8 @@ func FuzzUploadProtocol(f *testing.F) {
 				return
 			}
 			received := strconv.Itoa(len(uploaded))
-			parsed, unknownCmd := parseUploadCommand(headerValue(cmd))
-			upload, finalize, query, cancel, unknown := parsed.upload, parsed.finalize, parsed.query, parsed.cancel, unknownCmd != ""
+			parsed, unknownCmd := geminifiles.ParseUploadCommand(headerValue(cmd))
+			upload, finalize, query, cancel, unknown := parsed.Upload, parsed.Finalize, parsed.Query, parsed.Cancel, unknownCmd != ""
 			switch {
 			case unknown:
 				requireUploadError(t, rec, "active", what)
@@ -349,14 +351,14 @@ func FuzzMultipartUpload(f *testing.F) {
 			requireUploadError(t, rec, "final", "multipart upload")
 			_, params, err := mime.ParseMediaType(headerValue(contentType))
 			if built && err == nil && params["boundary"] == boundary && len(content) <= fuzzMaxFileBytes {
-				if _, gerr := s.parseFileMetadata(meta, geminiCall{apiVersion: "v1beta"}); gerr == nil {
+				if _, gerr := geminifiles.ParseMetadata(meta, "v1beta"); gerr == nil {
 					t.Fatalf("well-formed multipart upload (boundary %q, metadata %q, %d bytes) refused: %s", boundary, meta, len(content), rec.Body)
 				}
 			}
 			return
 		}
 		var out struct {
-			File fileResource `json:"file"`
+			File fileJSON `json:"file"`
 		}
 		requireOKJSON(t, rec, "multipart upload", &out)
 		if built {
@@ -415,7 +417,7 @@ func FuzzListQuery(f *testing.F) {
 	var job string
 	for i := 1; i <= 3; i++ {
 		id := "fuzz-file-" + strconv.Itoa(i)
-		if err := s.store.putGeneratedFile(id, id, "text/plain", []byte(strings.Repeat("x", i)), now.Add(time.Duration(i)*time.Second)); err != nil {
+		if err := s.files.PutGenerated(id, id, "text/plain", []byte(strings.Repeat("x", i)), now.Add(time.Duration(i)*time.Second)); err != nil {
 			f.Fatal(err)
 		}
 		rec := fuzzServe(s, fuzzRequest(http.MethodPost, "/v1beta/models/gemini-embedding-001:asyncBatchEmbedContent",

@@ -17,7 +17,7 @@ import (
 // without a 5xx), answers models.get for each, and embeds with the first
 // one.
 func FuzzModelsFile(f *testing.F) {
-	builtIn, err := os.ReadFile("gemini_models.json")
+	builtIn, err := os.ReadFile(filepath.Join("gemini", "models.json"))
 	if err != nil {
 		f.Fatal(err)
 	}

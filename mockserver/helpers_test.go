@@ -12,10 +12,43 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/embedmock/embedmock/mockserver/gemini"
+	"github.com/embedmock/embedmock/mockserver/googleapi"
 	"github.com/stretchr/testify/require"
 )
 
 const testKey = "test-key"
+
+// The Google envelope and status types, as the tests decode them.
+type (
+	googleError = googleapi.Error
+	rpcStatus   = googleapi.RPCStatus
+)
+
+var googleStatusName = googleapi.StatusName
+
+// The wire values of batch operations, as the API documents them.
+const (
+	batchTypeURL   = "type.googleapis.com/google.ai.generativelanguage.v1main.EmbedContentBatch"
+	batchPending   = "BATCH_STATE_PENDING"
+	batchSucceeded = "BATCH_STATE_SUCCEEDED"
+	batchFailed    = "BATCH_STATE_FAILED"
+
+	batchOutputTypeURL = "type.googleapis.com/google.ai.generativelanguage.v1main.EmbedContentBatchOutput"
+	// uploadChunkGranularity is the chunk size the Files API announces.
+	uploadChunkGranularity = 8 << 20
+	// openAIMaxInputs is the OpenAI API's limit on inputs per request.
+	openAIMaxInputs = 2048
+)
+
+var taskTypeNames = gemini.TaskTypeNames
+
+// formatTimestamp and parseGoogleJSON are Google's conventions, as the
+// server applies them.
+var (
+	formatTimestamp = googleapi.Timestamp
+	parseGoogleJSON = googleapi.ParseJSON
+)
 
 // newTestServer starts a Server on a loopback port for the test.
 func newTestServer(t testing.TB, opts ...Option) (*Server, string) {

@@ -10,7 +10,10 @@ import (
 	"sync"
 	"time"
 
+	"github.com/embedmock/embedmock/mockserver/family"
+	"github.com/embedmock/embedmock/mockserver/googleapi"
 	"github.com/embedmock/embedmock/mockserver/recording"
+	"github.com/embedmock/embedmock/mockserver/vectorwire"
 )
 
 // DefaultJournalSize is how many requests the journal keeps by default.
@@ -69,9 +72,10 @@ type journal struct {
 // journalEntry is a Request whose body is not decoded yet.
 type journalEntry struct {
 	Request
-	key   recording.Key
-	raw   []byte // the body, when it was at most maxJournalBody bytes
-	total int64  // the body's length
+	owner family.Family // nil for requests no family claims
+	call  family.Call   // as classified, for the owner's summary
+	raw   []byte        // the body, when it was at most maxJournalBody bytes
+	total int64         // the body's length
 }
 
 func newJournal(size int) *journal { return &journal{size: size} }
@@ -139,6 +143,7 @@ type journalWriter struct {
 	status int
 	server *Server
 	req    *http.Request
+	call   family.Call
 	tap    bodyTap
 	start  time.Time // for the duration
 	at     time.Time // the server's clock
@@ -154,7 +159,7 @@ func (w *journalWriter) WriteHeader(status int) {
 
 func (w *journalWriter) record(status int) {
 	s := w.server
-	s.journal.add(s.journalEntry(w.req, &w.tap, w.at, time.Since(w.start), status, w.Header()))
+	s.journal.add(s.journalEntry(w.req, &w.call, &w.tap, w.at, time.Since(w.start), status, w.Header()))
 }
 
 func (w *journalWriter) Write(b []byte) (int, error) {
@@ -189,41 +194,28 @@ func (t *bodyTap) Read(p []byte) (int, error) {
 	return n, err
 }
 
-// withJournal records every API request (not the admin routes).
-func (s *Server) withJournal(next http.Handler) http.Handler {
-	if s.cfg.journalSize <= 0 {
-		return next
+// on reports whether the journal keeps anything.
+func (j *journal) on() bool { return j.size > 0 }
+
+// finish records a request that got no answer: the handler aborted the
+// connection (a drop fault) or wrote nothing.
+func (w *journalWriter) finish() {
+	if w.status == 0 {
+		w.record(0)
 	}
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if strings.HasPrefix(r.URL.Path, "/_embedmock/") {
-			next.ServeHTTP(w, r)
-			return
-		}
-		jw := &journalWriter{ResponseWriter: w, server: s, req: r, start: time.Now(), at: s.now()}
-		jw.tap.ReadCloser = r.Body
-		if r.Body != nil && r.Body != http.NoBody {
-			r.Body = &jw.tap
-		}
-		defer func() {
-			if jw.status == 0 {
-				// No answer: the handler aborted the connection (a drop
-				// fault) or wrote nothing.
-				jw.record(0)
-			}
-		}()
-		next.ServeHTTP(jw, r)
-	})
 }
 
 // journalEntry describes a finished request.
-func (s *Server) journalEntry(r *http.Request, tap *bodyTap, at time.Time, d time.Duration, status int, h http.Header) journalEntry {
-	key := s.classify(r)
+func (s *Server) journalEntry(r *http.Request, c *family.Call, tap *bodyTap, at time.Time, d time.Duration, status int, h http.Header) journalEntry {
 	e := journalEntry{
 		Request: Request{
-			Time: at, Method: r.Method, Path: redactedPath(r.URL), Family: key.Family, Route: key.Route, Model: key.Model,
+			Time: at, Method: r.Method, Path: redactedPath(r.URL), Family: c.Family, Route: c.Kind, Model: c.Model,
 			Status: status, Source: h.Get("X-Embedmock-Source"), Fault: h.Get("X-Embedmock-Fault"), Duration: d,
 		},
-		key: key, total: tap.total,
+		owner: c.Owner, total: tap.total,
+	}
+	if c.Owner != nil {
+		e.call = *c
 	}
 	if tap.total == int64(len(tap.kept)) {
 		e.raw = tap.kept // the tap belongs to this request alone
@@ -236,92 +228,25 @@ func (e journalEntry) decode() Request {
 	r := e.Request
 	switch {
 	case e.total > int64(len(e.raw)):
-		r.Body = mustMarshal(map[string]any{"embedmock": "body of " + strconv.FormatInt(e.total, 10) + " bytes not kept"})
+		r.Body = vectorwire.MustMarshal(map[string]any{"embedmock": "body of " + strconv.FormatInt(e.total, 10) + " bytes not kept"})
 		return r
 	case len(e.raw) == 0:
 		return r
 	}
-	doc, err := parseGoogleJSON(e.raw)
+	doc, err := googleapi.ParseJSON(e.raw)
 	if err != nil {
-		r.Body = mustMarshal(map[string]any{"embedmock": "body of " + strconv.Itoa(len(e.raw)) + " bytes is not JSON"})
+		r.Body = vectorwire.MustMarshal(map[string]any{"embedmock": "body of " + strconv.Itoa(len(e.raw)) + " bytes is not JSON"})
 		return r
 	}
 	r.Body, _ = json.Marshal(doc)
-	if e.key.Family == familyOpenAI && r.Model == "" {
-		r.Model = bodyString(doc, "model")
+	if e.owner != nil {
+		sum := e.owner.Summarize(&e.call, e.raw)
+		if r.Model == "" {
+			r.Model = sum.Model
+		}
+		r.Inputs, r.TaskType, r.Dimensions = sum.Inputs, sum.TaskType, sum.Dimensions
 	}
-	r.Inputs, r.TaskType, r.Dimensions = summariseInputs(e.key, doc)
 	return r
-}
-
-func bodyString(doc any, field string) string {
-	obj, _ := doc.(map[string]any)
-	s, _ := obj[field].(string)
-	return s
-}
-
-// summariseInputs counts the texts of an embedding request and reports the
-// first one's task type and dimension.
-func summariseInputs(key recording.Key, doc any) (inputs int, task string, dims int) {
-	obj, _ := doc.(map[string]any)
-	first := func(req map[string]any) {
-		t, _ := decodeTaskType(req, nil, "v1beta")
-		task = t
-		dims, _ = decodeInt32(req, "outputDimensionality", "output_dimensionality", nil)
-		if cfg, ok := field(req, "embedContentConfig", "embed_content_config").(map[string]any); ok {
-			if t, _ := decodeTaskType(cfg, nil, "v1beta"); t != "" {
-				task = t
-			}
-			if d, _ := decodeInt32(cfg, "outputDimensionality", "output_dimensionality", nil); d != 0 {
-				dims = d
-			}
-		}
-	}
-	switch key.Route {
-	case "embedContent":
-		first(obj)
-		return 1, task, dims
-	case "batchEmbedContents":
-		items, _ := obj["requests"].([]any)
-		if len(items) > 0 {
-			req, _ := items[0].(map[string]any)
-			first(req)
-		}
-		return len(items), task, dims
-	case "asyncBatchEmbedContent":
-		batch, _ := obj["batch"].(map[string]any)
-		input, _ := field(batch, "inputConfig", "input_config").(map[string]any)
-		requests, _ := input["requests"].(map[string]any)
-		items, _ := requests["requests"].([]any)
-		if len(items) > 0 {
-			item, _ := items[0].(map[string]any)
-			req, _ := item["request"].(map[string]any)
-			first(req)
-		}
-		return len(items), task, dims
-	case "embeddings":
-		if key.Family == familyGradient {
-			items, _ := obj["inputs"].([]any)
-			return len(items), "", 0
-		}
-		switch in := obj["input"].(type) {
-		case string:
-			inputs = 1
-		case []any:
-			inputs = len(in)
-			if len(in) > 0 {
-				if _, isNumber := in[0].(json.Number); isNumber {
-					inputs = 1 // one list of token ids
-				}
-			}
-		}
-		if d, ok := obj["dimensions"].(json.Number); ok {
-			n, _ := d.Int64()
-			dims = int(n)
-		}
-		return inputs, "", dims
-	}
-	return 0, "", 0
 }
 
 // redactedPath is the request path and query with credentials replaced.
@@ -331,7 +256,7 @@ func redactedPath(u *url.URL) string {
 	}
 	q := u.Query()
 	for name := range q {
-		if name == "key" || name == "access_token" || name == "api-key" || name == "api_key" {
+		if recording.SecretQueryParam(name) {
 			q[name] = []string{recording.Redacted}
 		}
 	}
@@ -339,7 +264,7 @@ func redactedPath(u *url.URL) string {
 }
 
 // journalQuery reads filters from admin query parameters.
-func journalQuery(q url.Values) ([]RequestFilter, int, *googleError) {
+func journalQuery(q url.Values) ([]RequestFilter, int, *googleapi.Error) {
 	var filters []RequestFilter
 	if v := q.Get("family"); v != "" {
 		filters = append(filters, ByFamily(v))
@@ -353,7 +278,7 @@ func journalQuery(q url.Values) ([]RequestFilter, int, *googleError) {
 	if v := q.Get("status"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil {
-			return nil, 0, newGoogleError(http.StatusBadRequest, "embedmock: status must be a number, got "+strconv.Quote(v))
+			return nil, 0, googleapi.NewError(http.StatusBadRequest, "embedmock: status must be a number, got "+strconv.Quote(v))
 		}
 		filters = append(filters, ByStatus(n))
 	}
@@ -361,7 +286,7 @@ func journalQuery(q url.Values) ([]RequestFilter, int, *googleError) {
 	if v := q.Get("limit"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 0 {
-			return nil, 0, newGoogleError(http.StatusBadRequest, "embedmock: limit must be a non-negative number, got "+strconv.Quote(v))
+			return nil, 0, googleapi.NewError(http.StatusBadRequest, "embedmock: limit must be a non-negative number, got "+strconv.Quote(v))
 		}
 		limit = n
 	}

@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/embedmock/embedmock/fakeembed"
+	"github.com/embedmock/embedmock/mockserver/gemini"
+	"github.com/embedmock/embedmock/mockserver/openai"
 )
 
 // Option configures a Server.
@@ -134,10 +136,10 @@ func (c *config) validate() error {
 	case c.gradientDimensions <= 0:
 		return fmt.Errorf("mockserver: Gradient dimensions must be positive, got %d", c.gradientDimensions)
 	}
-	if err := validateOpenAIModels(c.openAIModels); err != nil {
+	if err := openai.ValidateModels(c.openAIModels); err != nil {
 		return err
 	}
-	if err := validateGeminiModels(c.geminiModels); err != nil {
+	if err := gemini.ValidateModels(c.geminiModels); err != nil {
 		return err
 	}
 	for _, k := range c.apiKeys {
@@ -160,7 +162,7 @@ func WithGeminiModels(models []GeminiModel) Option {
 	return func(c *config) {
 		c.geminiModels = make([]GeminiModel, len(models))
 		for i, m := range models {
-			c.geminiModels[i] = m.clone()
+			c.geminiModels[i] = m.Clone()
 		}
 	}
 }

@@ -5,12 +5,10 @@ import (
 	"fmt"
 	"math"
 	"net/http"
-	"strings"
 	"sync"
 	"time"
 
-	"github.com/embedmock/embedmock/fakeembed"
-	"github.com/embedmock/embedmock/mockserver/recording"
+	"github.com/embedmock/embedmock/mockserver/family"
 )
 
 // rateLimiter enforces requests-per-minute and tokens-per-minute quotas per
@@ -37,7 +35,7 @@ func newRateLimiter(rpm, tpm int) *rateLimiter {
 // take spends one request and tokens from key's buckets at now. When a
 // quota is exhausted it spends nothing and returns the quota and how long
 // until the request would fit.
-func (rl *rateLimiter) take(key string, tokens int, now time.Time) (*quotaKind, int, time.Duration) {
+func (rl *rateLimiter) take(key string, tokens int, now time.Time) (*family.Quota, time.Duration) {
 	rl.mu.Lock()
 	defer rl.mu.Unlock()
 	id := sha256.Sum256([]byte(key))
@@ -59,10 +57,10 @@ func (rl *rateLimiter) take(key string, tokens int, now time.Time) (*quotaKind, 
 		return time.Duration((need - have) / float64(perMinute) * float64(time.Minute))
 	}
 	if rl.rpm > 0 && b.requests < 1 {
-		return &requestQuota, rl.rpm, wait(b.requests, 1, rl.rpm)
+		return &family.Quota{Limit: rl.rpm, Requested: 1, Used: rl.rpm}, wait(b.requests, 1, rl.rpm)
 	}
 	if rl.tpm > 0 && b.tokens < float64(tokens) {
-		return &tokenQuota, rl.tpm, wait(b.tokens, float64(tokens), rl.tpm)
+		return &family.Quota{Tokens: true, Limit: rl.tpm, Requested: tokens, Used: max(rl.tpm-tokens, 0)}, wait(b.tokens, float64(tokens), rl.tpm)
 	}
 	if rl.rpm > 0 {
 		b.requests--
@@ -70,7 +68,7 @@ func (rl *rateLimiter) take(key string, tokens int, now time.Time) (*quotaKind, 
 	if rl.tpm > 0 {
 		b.tokens -= float64(tokens)
 	}
-	return nil, 0, 0
+	return nil, 0
 }
 
 // remaining reports what is left in key's buckets at now.
@@ -92,66 +90,6 @@ func (rl *rateLimiter) reset() {
 	clear(rl.buckets)
 }
 
-// requestTokens estimates the input tokens of an embedding request body.
-func requestTokens(k recording.Key, body []byte) int {
-	doc, err := parseGoogleJSON(body)
-	if err != nil {
-		return 0
-	}
-	obj, _ := doc.(map[string]any)
-	total := 0
-	text := func(t string) { total += fakeembed.EstimateTokens(t) }
-	gemini := func(req map[string]any) {
-		content, _ := req["content"].(map[string]any)
-		parts, _ := content["parts"].([]any)
-		var texts []string
-		for _, p := range parts {
-			part, _ := p.(map[string]any)
-			if t, ok := part["text"].(string); ok {
-				texts = append(texts, t)
-			}
-		}
-		text(strings.Join(texts, "\n"))
-	}
-	switch {
-	case k.Family == familyGemini && k.Route == "embedContent":
-		gemini(obj)
-	case k.Family == familyGemini && k.Route == "batchEmbedContents":
-		items, _ := obj["requests"].([]any)
-		for _, item := range items {
-			req, _ := item.(map[string]any)
-			gemini(req)
-		}
-	case k.Family == familyOpenAI:
-		switch in := obj["input"].(type) {
-		case string:
-			text(in)
-		case []any:
-			for _, x := range in {
-				switch y := x.(type) {
-				case string:
-					text(y)
-				case []any:
-					total += len(y)
-				default:
-					total++
-				}
-			}
-		}
-	case k.Family == familyGradient:
-		items, _ := obj["inputs"].([]any)
-		for _, item := range items {
-			m, _ := item.(map[string]any)
-			t, _ := m["input"].(string)
-			text(t)
-		}
-	}
-	return total
-}
-
-// embedRoutes are the routes rate limits apply to: the ones that embed.
-var embedRoutes = map[string]bool{"embedContent": true, "batchEmbedContents": true, "embeddings": true}
-
 // apiKey returns the request's API key in any of the places the APIs take
 // one.
 func apiKey(r *http.Request) string {
@@ -170,69 +108,50 @@ func apiKey(r *http.Request) string {
 	return ""
 }
 
-// withControl applies the test controls to API requests before any answer
-// is computed: rate limits (embedding routes only), then injected faults
-// (per-request headers, scheduled, random). Requests that fail
-// authentication are left to the API's own error.
-func (s *Server) withControl(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if strings.HasPrefix(r.URL.Path, "/_embedmock/") {
-			next.ServeHTTP(w, r)
-			return
-		}
-		key := s.classify(r)
-		if s.authError(key.Family, r) != nil {
-			next.ServeHTTP(w, r)
-			return
-		}
-		if s.limiter != nil && embedRoutes[key.Route] {
-			tokens := 0
-			if s.limiter.tpm > 0 {
-				if body, ok := s.bufferBody(r, false); ok {
-					tokens = requestTokens(key, body)
-				}
-			}
-			if q, limit, wait := s.limiter.take(apiKey(r), tokens, s.now()); q != nil {
-				s.writeFailure(w, key.Family, quotaFailure(key, *q, limit, tokens, wait))
-				return
+// control applies the test controls to a request before any answer is
+// computed: rate limits (routes that embed only), then injected faults
+// (per-request headers, scheduled, random). It reports whether it
+// answered the request.
+func (s *Server) control(w http.ResponseWriter, r *http.Request, c *family.Call) bool {
+	if s.limiter != nil && c.Route != nil && c.Route.Embeds {
+		tokens := 0
+		if s.limiter.tpm > 0 {
+			if body, ok := s.bufferBody(r, false); ok {
+				tokens = c.Owner.Summarize(c, body).Tokens
 			}
 		}
-		f, ok, err := headerFault(r)
-		if err != nil {
-			s.writeFailure(w, key.Family, failure{status: http.StatusBadRequest, message: "embedmock: " + err.Error()})
-			return
+		if q, wait := s.limiter.take(apiKey(r), tokens, s.now()); q != nil {
+			s.writeFailure(w, r, c, &family.Failure{
+				Status: http.StatusTooManyRequests, Reason: family.QuotaExhausted, Quota: q, RetryAfter: wait,
+				Message: fmt.Sprintf("Rate limit exceeded: %d %s per minute; retry in %s", q.Limit, quotaUnit(q), wait.Round(time.Millisecond)),
+			})
+			return true
 		}
-		if !ok {
-			f, ok = s.faults.take(key)
-		}
-		if ok && s.applyFault(w, r, f, key) {
-			return
-		}
-		next.ServeHTTP(w, r)
-	})
+	}
+	f, ok, err := headerFault(r)
+	if err != nil {
+		s.writeFailure(w, r, c, family.Fail(http.StatusBadRequest, "embedmock: "+err.Error()))
+		return true
+	}
+	if !ok {
+		f, ok = s.faults.take(c)
+	}
+	return ok && s.applyFault(w, r, f, c)
 }
 
-// quotaFailure is the 429 of an exhausted quota, in each family's words.
-func quotaFailure(k recording.Key, q quotaKind, limit, tokens int, wait time.Duration) failure {
-	unit, used, requested := "requests per min (RPM)", limit, 1
-	if q == tokenQuota {
-		unit, used, requested = "tokens per min (TPM)", limit-tokens, tokens
+// quotaUnit names what a quota counts.
+func quotaUnit(q *family.Quota) string {
+	if q.Tokens {
+		return "input tokens"
 	}
-	model := k.Model
-	if model == "" {
-		model = "text-embedding-3-small"
+	return "requests"
+}
+
+// quotaStatus reports the rate limits of a request's caller.
+func (s *Server) quotaStatus(r *http.Request) family.QuotaStatus {
+	if s.limiter == nil {
+		return family.QuotaStatus{}
 	}
-	oe := newOpenAIError(http.StatusTooManyRequests, fmt.Sprintf(
-		"Rate limit reached for %s in organization org-embedmock on %s: Limit %d, Used %d, Requested %d. Please try again in %s. Visit https://platform.openai.com/account/rate-limits to learn more.",
-		model, unit, limit, max(used, 0), requested, wait.Round(time.Millisecond)), "", "rate_limit_exceeded")
-	if q == tokenQuota {
-		oe.typ = "tokens"
-	}
-	return failure{
-		status:     http.StatusTooManyRequests,
-		message:    fmt.Sprintf("Rate limit exceeded: %d %s per minute; retry in %s", limit, q.what, wait.Round(time.Millisecond)),
-		google:     quotaError(k.Model, q, limit, wait),
-		openai:     oe,
-		retryAfter: wait,
-	}
+	rr, rt := s.limiter.remaining(apiKey(r), s.now())
+	return family.QuotaStatus{RequestsPerMinute: s.limiter.rpm, TokensPerMinute: s.limiter.tpm, RemainingRequests: rr, RemainingTokens: rt}
 }

@@ -13,6 +13,7 @@ import (
 
 	"gopkg.in/dnaeon/go-vcr.v3/cassette"
 
+	"github.com/embedmock/embedmock/mockserver/family"
 	"github.com/embedmock/embedmock/mockserver/recording"
 )
 
@@ -108,38 +109,30 @@ func (s *Server) Close() error {
 	return nil
 }
 
-// withReplay answers requests from the cassettes, before the fake sees them.
-func (s *Server) withReplay(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if strings.HasPrefix(r.URL.Path, "/_embedmock/") {
-			next.ServeHTTP(w, r)
-			return
+// replay answers a request from the cassettes, before the fake sees it;
+// it reports whether it answered.
+func (s *Server) replay(w http.ResponseWriter, r *http.Request, c *family.Call) bool {
+	body, ok := s.bufferBody(r, c.Kind == "files.upload")
+	if !ok {
+		return false // too large to match: the route rejects it
+	}
+	answer, miss := s.rec.library.Lookup(r.Method, r.URL, body)
+	switch {
+	case answer != nil:
+		s.writeAnswer(w, r, answer, sourceCassette)
+	case s.cfg.missPolicy == MissFake:
+		return false
+	case s.cfg.missPolicy == MissRecord:
+		s.forward(w, r, c, body)
+	default:
+		w.Header()["X-Embedmock-Source"] = sourceCassette
+		m := &family.Miss{Family: miss.Key.Family, Kind: miss.Key.Route, Model: miss.Key.Model}
+		if miss.Nearest != nil {
+			m.Nearest = miss.Nearest.Source
 		}
-		key := s.classify(r)
-		if s.authError(key.Family, r) != nil {
-			next.ServeHTTP(w, r) // the API's own authentication error
-			return
-		}
-		body, ok := s.bufferBody(r, key.Route == "files.upload")
-		if !ok {
-			next.ServeHTTP(w, r) // too large to match: the route rejects it
-			return
-		}
-		answer, miss := s.rec.library.Lookup(r.Method, r.URL, body)
-		switch {
-		case answer != nil:
-			s.writeAnswer(w, r, answer, sourceCassette)
-		case s.cfg.missPolicy == MissFake:
-			next.ServeHTTP(w, r)
-		case s.cfg.missPolicy == MissRecord:
-			s.forward(w, r, body)
-		default:
-			w.Header()["X-Embedmock-Source"] = sourceCassette
-			e := errCassetteMiss(miss)
-			s.writeFailure(w, key.Family, failure{status: e.Code, message: e.Message, google: e,
-				openai: newOpenAIError(e.Code, e.Message, "", "cassette_miss")})
-		}
-	})
+		s.writeFailure(w, r, c, &family.Failure{Status: http.StatusBadRequest, Reason: family.CassetteMiss, Message: miss.Message(), Miss: m})
+	}
+	return true
 }
 
 // bufferBody reads the request body (within the body limit, or the file
@@ -160,25 +153,6 @@ func (s *Server) bufferBody(r *http.Request, upload bool) ([]byte, bool) {
 	return body, true
 }
 
-// errCassetteMiss is the answer to a request no cassette holds.
-func errCassetteMiss(m *recording.Miss) *googleError {
-	metadata := map[string]any{"family": m.Key.Family, "route": m.Key.Route}
-	if m.Key.Model != "" {
-		metadata["model"] = m.Key.Model
-	}
-	if m.Nearest != nil {
-		metadata["nearest"] = m.Nearest.Source
-	}
-	e := newGoogleError(http.StatusBadRequest, m.Message(), map[string]any{
-		"@type":    "type.googleapis.com/google.rpc.ErrorInfo",
-		"reason":   "CASSETTE_MISS",
-		"domain":   "embedmock",
-		"metadata": metadata,
-	})
-	e.Status = "FAILED_PRECONDITION"
-	return e
-}
-
 // writeAnswer replays a recorded response.
 func (s *Server) writeAnswer(w http.ResponseWriter, r *http.Request, a *recording.Answer, source []string) {
 	if s.cfg.replayLatency && a.Duration > 0 {
@@ -188,7 +162,7 @@ func (s *Server) writeAnswer(w http.ResponseWriter, r *http.Request, a *recordin
 			return
 		}
 	}
-	copyResponseHeaders(w.Header(), a.Header, baseURL(r))
+	copyResponseHeaders(w.Header(), a.Header, family.BaseURL(r))
 	w.Header()["X-Embedmock-Source"] = source
 	w.Header().Set("Content-Length", fmt.Sprint(len(a.Body)))
 	w.WriteHeader(a.Status)
@@ -215,18 +189,18 @@ func copyResponseHeaders(dst, src http.Header, base string) {
 
 // handleProxy forwards every request to the upstream and records it (the
 // embedmock record command).
-func (s *Server) handleProxy(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleProxy(w http.ResponseWriter, r *http.Request, c *family.Call) {
 	body, ok := s.bufferBody(r, true)
 	if !ok {
-		writeGoogleError(w, errPayloadTooLarge(max(s.cfg.maxBodyBytes, s.cfg.maxFileBytes)))
+		s.writeFailure(w, r, c, family.TooLarge(max(s.cfg.maxBodyBytes, s.cfg.maxFileBytes)))
 		return
 	}
-	s.forward(w, r, body)
+	s.forward(w, r, c, body)
 }
 
 // forward sends the request to the upstream API, records the interaction
 // (redacted) and answers with the upstream's response unchanged.
-func (s *Server) forward(w http.ResponseWriter, r *http.Request, body []byte) {
+func (s *Server) forward(w http.ResponseWriter, r *http.Request, c *family.Call, body []byte) {
 	rec := s.rec
 	target := *rec.upstream
 	target.Path = strings.TrimSuffix(rec.upstream.Path, "/") + r.URL.Path
@@ -234,7 +208,7 @@ func (s *Server) forward(w http.ResponseWriter, r *http.Request, body []byte) {
 	target.RawQuery = r.URL.RawQuery
 	out, err := http.NewRequestWithContext(context.WithoutCancel(r.Context()), r.Method, target.String(), bytes.NewReader(body))
 	if err != nil {
-		writeGoogleError(w, newGoogleError(http.StatusBadGateway, "embedmock: cannot build the upstream request: "+errorWithoutURL(err)))
+		s.writeFailure(w, r, c, family.Fail(http.StatusBadGateway, "embedmock: cannot build the upstream request: "+errorWithoutURL(err)))
 		return
 	}
 	out.Header = r.Header.Clone()
@@ -245,23 +219,21 @@ func (s *Server) forward(w http.ResponseWriter, r *http.Request, body []byte) {
 	start := time.Now()
 	resp, err := rec.client.Do(out)
 	if err != nil {
-		e := newGoogleError(http.StatusBadGateway, "embedmock: the upstream "+rec.upstream.Host+" did not answer: "+errorWithoutURL(err))
-		e.Status = "UNAVAILABLE"
-		writeGoogleError(w, e)
+		s.writeFailure(w, r, c, &family.Failure{Status: http.StatusBadGateway, Reason: family.UpstreamFailed,
+			Message: "embedmock: the upstream " + rec.upstream.Host + " did not answer: " + errorWithoutURL(err)})
 		return
 	}
 	defer resp.Body.Close()
 	respBody, err := io.ReadAll(resp.Body)
 	duration := time.Since(start)
 	if err != nil {
-		e := newGoogleError(http.StatusBadGateway, "embedmock: reading the upstream's answer: "+errorWithoutURL(err))
-		e.Status = "UNAVAILABLE"
-		writeGoogleError(w, e)
+		s.writeFailure(w, r, c, &family.Failure{Status: http.StatusBadGateway, Reason: family.UpstreamFailed,
+			Message: "embedmock: reading the upstream's answer: " + errorWithoutURL(err)})
 		return
 	}
 
 	header := w.Header()
-	copyResponseHeaders(header, resp.Header, baseURL(r))
+	copyResponseHeaders(header, resp.Header, family.BaseURL(r))
 	header["X-Embedmock-Source"] = sourceUpstream
 	s.record(r, body, resp, header, respBody, duration)
 	header.Set("Content-Length", fmt.Sprint(len(respBody)))

@@ -1,12 +1,3 @@
-// Package mockserver is embedmock's HTTP server: a fake of embedding APIs
-// (the Gemini API's embedContent and batchEmbedContents, and models.get and
-// models.list) that official SDKs accept when pointed at it by base URL.
-//
-// A Server is an http.Handler holding all state. It answers with the
-// deterministic vectors of package fakeembed, validates every request body
-// against the JSON Schemas of package schemas, and answers bad input with the
-// real API's own error bodies. The command embedmock and package testkit are
-// thin layers over it.
 package mockserver
 
 import (
@@ -14,14 +5,22 @@ import (
 	"html"
 	"math/rand/v2"
 	"net/http"
-	"slices"
+	"runtime"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/gorilla/mux"
 
 	"github.com/embedmock/embedmock/fakeembed"
+	"github.com/embedmock/embedmock/mockserver/family"
+	"github.com/embedmock/embedmock/mockserver/gemini"
+	"github.com/embedmock/embedmock/mockserver/geminibatches"
+	"github.com/embedmock/embedmock/mockserver/geminifiles"
+	"github.com/embedmock/embedmock/mockserver/googleapi"
+	"github.com/embedmock/embedmock/mockserver/gradient"
+	"github.com/embedmock/embedmock/mockserver/openai"
+	"github.com/embedmock/embedmock/mockserver/store"
+	"github.com/embedmock/embedmock/mockserver/vectorwire"
 )
 
 // Version is embedmock's release version, reported by `embedmock version`
@@ -32,20 +31,17 @@ var Version = "0.1.0-dev"
 // concurrent use.
 type Server struct {
 	cfg     config
-	gemini  *geminiCatalog
-	keys    map[string]bool // accepted API keys; nil accepts any non-empty key
-	store   *store
+	env     *family.Env
+	table   *family.Table
+	gemini  *gemini.Family
+	files   *geminifiles.Family
+	batches *geminibatches.Family
 	rec     *recordingState
 	journal *journal
 	faults  *faults
 	limiter *rateLimiter
+	admin   http.Handler // the admin routes
 	handler http.Handler
-
-	openAIModels []OpenAIModel
-	vectors      *vectorCache
-
-	adminMu       sync.Mutex
-	batchFailures []BatchFailure
 }
 
 // New returns a Server configured by opts.
@@ -57,36 +53,69 @@ func New(opts ...Option) (*Server, error) {
 	if err := cfg.validate(); err != nil {
 		return nil, err
 	}
-	var disk *dataDir
-	if cfg.dataDir != "" {
-		var err error
-		if disk, err = openDataDir(cfg.dataDir); err != nil {
-			return nil, err
-		}
+	s := &Server{
+		cfg:     cfg,
+		journal: newJournal(cfg.journalSize),
+		faults:  &faults{rate: cfg.faultRate, status: cfg.faultStatus, rng: rand.New(rand.NewPCG(cfg.faultSeed, cfg.faultSeed^0x9E3779B97F4A7C15))},
+		limiter: newRateLimiter(cfg.rpm, cfg.tpm),
 	}
-	st, err := newStore(disk)
+	s.env = &family.Env{
+		Mode: cfg.vectorMode, Now: s.now, MaxBodyBytes: cfg.maxBodyBytes,
+		Vectors: vectorwire.NewCache(cfg.vectorCacheBytes), Slots: vectorwire.NewSlots(runtime.GOMAXPROCS(0)),
+		Quota: s.quotaStatus, Log: cfg.logOutput,
+	}
+	if len(cfg.apiKeys) > 0 {
+		keys := map[string]bool{}
+		for _, k := range cfg.apiKeys {
+			keys[k] = true
+		}
+		s.env.KeyAccepted = func(k string) bool { return keys[k] }
+	}
+	families, err := s.families()
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{
-		cfg: cfg, gemini: newGeminiCatalog(cfg.geminiModels, cfg.legacyModels), store: st,
-		journal:      newJournal(cfg.journalSize),
-		faults:       &faults{rate: cfg.faultRate, status: cfg.faultStatus, rng: rand.New(rand.NewPCG(cfg.faultSeed, cfg.faultSeed^0x9E3779B97F4A7C15))},
-		limiter:      newRateLimiter(cfg.rpm, cfg.tpm),
-		openAIModels: slices.Clone(cfg.openAIModels),
-		vectors:      newVectorCache(cfg.vectorCacheBytes),
-	}
-	if len(cfg.apiKeys) > 0 {
-		s.keys = map[string]bool{}
-		for _, k := range cfg.apiKeys {
-			s.keys[k] = true
-		}
+	if s.table, err = family.NewTable(families...); err != nil {
+		return nil, err
 	}
 	if err := s.setUpRecording(); err != nil {
 		return nil, err
 	}
-	s.handler = s.routes()
+	s.admin = s.adminRouter()
+	s.handler = withCommonHeaders(withRecovery(withCleanPath(http.HandlerFunc(s.serve))))
 	return s, nil
+}
+
+// families builds the API families the server serves, in matching order.
+// Adding a family is one line here.
+func (s *Server) families() ([]family.Family, error) {
+	cfg, env := s.cfg, s.env
+	var disk *store.Dir
+	if cfg.dataDir != "" {
+		var err error
+		if disk, err = store.Open(cfg.dataDir); err != nil {
+			return nil, err
+		}
+	}
+	s.gemini = gemini.New(env, gemini.Config{Models: cfg.geminiModels, Legacy: cfg.legacyModels})
+	files, err := geminifiles.New(env, geminifiles.Config{MaxFileBytes: cfg.maxFileBytes, MaxFiles: cfg.maxFiles}, disk)
+	if err != nil {
+		return nil, err
+	}
+	s.files = files
+	s.batches, err = geminibatches.New(env, geminibatches.Config{
+		Delay: cfg.batchDelay, TTL: cfg.batchTTL, MaxJobs: cfg.maxBatches, MaxRequests: cfg.maxBatchRequests,
+	}, s.gemini, files, disk)
+	if err != nil {
+		return nil, err
+	}
+	return []family.Family{
+		openai.New(env, openai.Config{Models: cfg.openAIModels, EmptyInput: cfg.openAIEmptyInput}),
+		gradient.New(env, gradient.Config{Prefix: cfg.gradientPrefix, Dimensions: cfg.gradientDimensions}),
+		s.gemini,
+		files,
+		s.batches,
+	}, nil
 }
 
 // ServeHTTP implements http.Handler.
@@ -100,74 +129,82 @@ func (s *Server) now() time.Time { return s.cfg.clock() }
 // VectorMode returns the mode the server computes vectors with.
 func (s *Server) VectorMode() fakeembed.Mode { return s.cfg.vectorMode }
 
-// GeminiModels returns the models the server answers for, in listing order.
-func (s *Server) GeminiModels() []GeminiModel {
-	out := make([]GeminiModel, len(s.gemini.models))
-	for i, m := range s.gemini.models {
-		out[i] = m.clone()
+// GeminiModels returns copies of the models the server answers for, in
+// listing order.
+func (s *Server) GeminiModels() []GeminiModel { return s.gemini.Catalog().Models() }
+
+// Vector returns the exact vector the server answers q with, so that tests
+// can assert on values without a round trip. It fails for a model the
+// server does not serve and for a dimension the model does not accept.
+func (s *Server) Vector(q VectorQuery) ([]float32, error) { return s.gemini.Vector(q) }
+
+// serve is the request pipeline: the admin API aside, a request is
+// classified once, journaled, authenticated by its family, put through
+// the test controls (rate limits, faults), answered from cassettes when
+// there are any, and else by its route.
+func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
+	if strings.HasPrefix(r.URL.Path, "/_embedmock/") {
+		if s.cfg.proxyAll {
+			s.handleProxy(w, r, &family.Call{Family: family.Unclaimed})
+			return
+		}
+		s.admin.ServeHTTP(w, r)
+		return
 	}
-	return out
+	if !s.journal.on() {
+		c := s.table.Classify(r)
+		s.answer(w, r, &c)
+		return
+	}
+	// The journal writer holds the call, so that journaling costs one
+	// allocation.
+	jw := &journalWriter{ResponseWriter: w, server: s, req: r, call: s.table.Classify(r), start: time.Now(), at: s.now()}
+	jw.tap.ReadCloser = r.Body
+	if r.Body != nil && r.Body != http.NoBody {
+		r.Body = &jw.tap
+	}
+	defer jw.finish()
+	s.answer(jw, r, &jw.call)
 }
 
-func (s *Server) routes() http.Handler {
-	r := mux.NewRouter()
-	r.SkipClean(true) // paths are cleaned without redirects in withCleanPath
-	r.NotFoundHandler = http.HandlerFunc(notFound)
-	r.MethodNotAllowedHandler = http.HandlerFunc(notFound)
-
-	r.HandleFunc("/_embedmock/health", s.handleHealth).Methods(http.MethodGet, http.MethodHead)
-	if s.cfg.adminRoutes {
-		s.adminRoutes(r)
-	} else {
-		r.PathPrefix("/_embedmock/").HandlerFunc(adminElsewhere)
+// answer runs the stages after the journal.
+func (s *Server) answer(w http.ResponseWriter, r *http.Request, c *family.Call) {
+	if s.cfg.proxyAll {
+		s.handleProxy(w, r, c)
+		return
 	}
-
-	// OpenAI and Azure OpenAI. GET /v1/models is shared with the Gemini API:
-	// a request with a bearer token and no Google key is OpenAI's.
-	openAIModels := func(r *http.Request, _ *mux.RouteMatch) bool { return isOpenAIModelsRequest(r) }
-	r.Handle("/v1/models", s.withOpenAIAuth(s.handleOpenAIModels)).Methods(http.MethodGet).MatcherFunc(openAIModels)
-	r.Handle("/v1/models/{model}", s.withOpenAIAuth(s.handleOpenAIModels)).Methods(http.MethodGet).MatcherFunc(openAIModels)
-	for _, path := range []string{"/v1/embeddings", "/embeddings", "/openai/deployments/{deployment}/embeddings"} {
-		r.Handle(path, s.withOpenAIAuth(s.handleOpenAIEmbeddings)).Methods(http.MethodPost)
-	}
-	// Gradient.
-	r.Handle(s.cfg.gradientPrefix+"/embeddings", s.withGradientAuth(s.handleGradientModels)).Methods(http.MethodGet)
-	r.Handle(s.cfg.gradientPrefix+"/embeddings/{slug}", s.withGradientAuth(s.handleGradientEmbeddings)).Methods(http.MethodPost)
-
-	for _, version := range []string{"v1beta", "v1"} {
-		gemini := func(route string, h func(http.ResponseWriter, *http.Request, geminiCall)) http.Handler {
-			return s.geminiAuth(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-				vars := mux.Vars(r)
-				h(w, r, geminiCall{apiVersion: version, route: route, modelID: vars["model"], batchID: vars["batch"], fileID: vars["file"]})
-			}))
+	if c.Owner != nil {
+		if f := c.Owner.Authenticate(r, c); f != nil {
+			if c.Route == nil {
+				notFound(w, r) // what the API answers for a path it does not serve
+				return
+			}
+			s.writeFailure(w, r, c, f)
+			return
 		}
-		api := r.PathPrefix("/" + version + "/").Subrouter()
-		api.Handle("/models/{model:[^/:]+}:embedContent", gemini("embedContent", s.handleEmbedContent)).Methods(http.MethodPost)
-		api.Handle("/models/{model:[^/:]+}:batchEmbedContents", gemini("batchEmbedContents", s.handleBatchEmbedContents)).Methods(http.MethodPost)
-		api.Handle("/models/{model:[^/:]+}:asyncBatchEmbedContent", gemini("asyncBatchEmbedContent", s.handleAsyncBatchEmbedContent)).Methods(http.MethodPost)
-		api.Handle("/models", gemini("models.list", s.handleListModels)).Methods(http.MethodGet)
-		api.Handle("/models/{model:[^/:]+}", gemini("models.get", s.handleGetModel)).Methods(http.MethodGet)
-		api.Handle("/batches", gemini("batches.list", s.handleListBatches)).Methods(http.MethodGet)
-		api.Handle("/batches/{batch:[^/:]+}", gemini("batches.get", s.handleGetBatch)).Methods(http.MethodGet)
-		api.Handle("/batches/{batch:[^/:]+}:cancel", gemini("batches.cancel", s.handleCancelBatch)).Methods(http.MethodPost)
-		api.Handle("/batches/{batch:[^/:]+}", gemini("batches.delete", s.handleDeleteBatch)).Methods(http.MethodDelete)
-		api.Handle("/files", gemini("files.list", s.handleListFiles)).Methods(http.MethodGet)
-		api.Handle("/files/{file:[^/:]+}", gemini("files.get", s.handleGetFile)).Methods(http.MethodGet)
-		api.Handle("/files/{file:[^/:]+}", gemini("files.delete", s.handleDeleteFile)).Methods(http.MethodDelete)
-		api.Handle("/files/{file:[^/:]+}:download", gemini("files.download", s.handleDownloadFile)).Methods(http.MethodGet)
-		r.Handle("/download/"+version+"/files/{file:[^/:]+}:download", gemini("files.download", s.handleDownloadFile)).Methods(http.MethodGet)
-		r.Handle("/upload/"+version+"/files", gemini("files.upload", s.handleUpload)).Methods(http.MethodPost)
 	}
-	var root http.Handler
-	switch {
-	case s.cfg.proxyAll:
-		root = http.HandlerFunc(s.handleProxy)
-	case s.rec.library != nil:
-		root = s.withControl(s.withReplay(s.withHotRoutes(r)))
-	default:
-		root = s.withControl(s.withHotRoutes(r))
+	if s.control(w, r, c) {
+		return
 	}
-	return withCommonHeaders(withRecovery(withCleanPath(s.withJournal(root))))
+	if s.rec.library != nil && s.replay(w, r, c) {
+		return
+	}
+	if c.Route == nil {
+		notFound(w, r)
+		return
+	}
+	c.Route.Handle(w, r, c)
+}
+
+// writeFailure answers with f in the envelope of the request's family
+// (Google's for requests no family claims).
+func (s *Server) writeFailure(w http.ResponseWriter, r *http.Request, c *family.Call, f *family.Failure) {
+	f.SetRetryAfter(w.Header())
+	if c.Owner != nil {
+		c.Owner.WriteFailure(w, r, c, f)
+		return
+	}
+	googleapi.WriteError(w, googleapi.Render(f, c.Model))
 }
 
 // withCommonHeaders marks every response as served by the fake.
@@ -177,6 +214,8 @@ func withCommonHeaders(next http.Handler) http.Handler {
 		next.ServeHTTP(w, r)
 	})
 }
+
+var sourceFake = []string{"fake"}
 
 // withCleanPath collapses repeated slashes, which clients produce from a
 // base URL with a trailing slash ("/api//embeddings"), without a redirect.
@@ -202,7 +241,7 @@ func withRecovery(next http.Handler) http.Handler {
 				if v == http.ErrAbortHandler {
 					panic(v)
 				}
-				writeGoogleError(w, newGoogleError(http.StatusInternalServerError, fmt.Sprintf("embedmock: internal error: %v", v)))
+				googleapi.WriteError(w, googleapi.NewError(http.StatusInternalServerError, fmt.Sprintf("embedmock: internal error: %v", v)))
 			}
 		}()
 		next.ServeHTTP(w, r)
@@ -223,6 +262,21 @@ func notFound(w http.ResponseWriter, r *http.Request) {
   <p><b>404.</b> <ins>That’s an error.</ins>
   <p>The requested URL <code>%s</code> was not found on this server.  <ins>That’s all we know.</ins>
 `, html.EscapeString(r.URL.Path))
+}
+
+// adminRouter serves the admin API: the health check always, the rest
+// unless it is turned off on this address.
+func (s *Server) adminRouter() http.Handler {
+	r := mux.NewRouter()
+	r.NotFoundHandler = http.HandlerFunc(notFound)
+	r.MethodNotAllowedHandler = http.HandlerFunc(notFound)
+	r.HandleFunc("/_embedmock/health", s.handleHealth).Methods(http.MethodGet, http.MethodHead)
+	if s.cfg.adminRoutes {
+		s.adminRoutes(r)
+	} else {
+		r.PathPrefix("/_embedmock/").HandlerFunc(adminElsewhere)
+	}
+	return r
 }
 
 // adminRoutes adds the admin API but for the health check.
@@ -250,65 +304,10 @@ func (s *Server) AdminHandler() http.Handler {
 // adminElsewhere answers admin routes on an address that does not serve
 // them.
 func adminElsewhere(w http.ResponseWriter, _ *http.Request) {
-	writeGoogleError(w, newGoogleError(http.StatusNotFound,
+	googleapi.WriteError(w, googleapi.NewError(http.StatusNotFound,
 		"embedmock: the admin API is not served on this address (it is turned off or has an address of its own)"))
 }
 
 func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) {
-	writeJSON(w, http.StatusOK, fmt.Appendf(nil, `{"status":"ok","version":%q,"vectors":%q}`, Version, s.cfg.vectorMode))
-}
-
-// withHotRoutes answers the embedding routes, which carry nearly all of a
-// load, without the router: their paths are matched by hand exactly as the
-// router's patterns would match them (POST /{version}/models/{model}:verb
-// with a model free of '/' and ':', and OpenAI's fixed paths), which saves
-// the router's regular expressions and its copy of the request. Every other
-// request goes to router.
-func (s *Server) withHotRoutes(router http.Handler) http.Handler {
-	openAIEmbeddings := s.withOpenAIAuth(s.handleOpenAIEmbeddings)
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Method != http.MethodPost {
-			router.ServeHTTP(w, r)
-			return
-		}
-		if call, ok := hotGeminiRoute(r.URL.Path); ok {
-			setGoogleHeaders(w.Header())
-			if err := s.geminiKeyError(r); err != nil {
-				writeGoogleError(w, err)
-				return
-			}
-			if call.route == "embedContent" {
-				s.handleEmbedContent(w, r, call)
-			} else {
-				s.handleBatchEmbedContents(w, r, call)
-			}
-			return
-		}
-		if p := r.URL.Path; p == "/v1/embeddings" || p == "/embeddings" {
-			openAIEmbeddings.ServeHTTP(w, r)
-			return
-		}
-		router.ServeHTTP(w, r)
-	})
-}
-
-// hotGeminiRoute recognises /v1beta/models/{model}:embedContent and
-// :batchEmbedContents (and the same under /v1).
-func hotGeminiRoute(path string) (geminiCall, bool) {
-	var call geminiCall
-	rest, ok := strings.CutPrefix(path, "/v1beta/models/")
-	call.apiVersion = "v1beta"
-	if !ok {
-		if rest, ok = strings.CutPrefix(path, "/v1/models/"); !ok {
-			return call, false
-		}
-		call.apiVersion = "v1"
-	}
-	model, verb, ok := strings.Cut(rest, ":")
-	if !ok || model == "" || strings.IndexByte(model, '/') >= 0 ||
-		(verb != "embedContent" && verb != "batchEmbedContents") {
-		return call, false
-	}
-	call.route, call.modelID = verb, model
-	return call, true
+	vectorwire.WriteJSON(w, http.StatusOK, fmt.Appendf(nil, `{"status":"ok","version":%q,"vectors":%q}`, Version, s.cfg.vectorMode))
 }

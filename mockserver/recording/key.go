@@ -34,8 +34,12 @@ func (k Key) String() string {
 	return s
 }
 
-// secretQueryParams are dropped from the canonical query.
+// secretQueryParams are the query parameters that carry credentials.
 var secretQueryParams = map[string]bool{"key": true, "access_token": true, "api-key": true, "api_key": true}
+
+// SecretQueryParam reports whether a query parameter carries credentials:
+// it is dropped from canonical requests and redacted everywhere.
+func SecretQueryParam(name string) bool { return secretQueryParams[name] }
 
 // splitGeminiPath splits a Gemini API path into its optional upload or
 // download prefix, its version and the resource after it.

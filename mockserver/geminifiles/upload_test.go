@@ -1,0 +1,188 @@
+package geminifiles
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/embedmock/embedmock/mockserver/family"
+	"github.com/embedmock/embedmock/mockserver/store"
+)
+
+// newTestFiles serves the Files API alone on a loopback port.
+func newTestFiles(t *testing.T, disk *store.Dir) (*Family, string) {
+	t.Helper()
+	env := &family.Env{Now: time.Now, MaxBodyBytes: 1 << 20}
+	f, err := New(env, Config{MaxFileBytes: 1 << 20, MaxFiles: 100}, disk)
+	require.NoError(t, err)
+	table, err := family.NewTable(f)
+	require.NoError(t, err)
+	ts := httptest.NewServer(table.Handler())
+	t.Cleanup(ts.Close)
+	return f, ts.URL
+}
+
+func openDir(t *testing.T, dir string) *store.Dir {
+	t.Helper()
+	d, err := store.Open(dir)
+	require.NoError(t, err)
+	return d
+}
+
+type response struct {
+	status int
+	header http.Header
+	body   []byte
+}
+
+// do sends a request with an API key; headers are name, value pairs.
+func do(t *testing.T, method, url, body string, headers ...string) response {
+	t.Helper()
+	req, err := http.NewRequest(method, url, strings.NewReader(body))
+	require.NoError(t, err)
+	req.Header.Set("X-Goog-Api-Key", "test-key")
+	for i := 0; i+1 < len(headers); i += 2 {
+		req.Header.Set(headers[i], headers[i+1])
+	}
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	data, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	return response{status: resp.StatusCode, header: resp.Header, body: data}
+}
+
+// startUpload begins a resumable upload and returns the upload URL's path
+// and query.
+func startUpload(t *testing.T, base, body string) string {
+	t.Helper()
+	resp := do(t, http.MethodPost, base+"/upload/v1beta/files", body, "X-Goog-Upload-Protocol", "resumable", "X-Goog-Upload-Command", "start")
+	require.Equal(t, 200, resp.status, string(resp.body))
+	return strings.TrimPrefix(resp.header.Get("X-Goog-Upload-URL"), base)
+}
+
+func chunk(t *testing.T, base, uploadURL, command string, offset int, data string) response {
+	t.Helper()
+	return do(t, http.MethodPost, base+uploadURL, data, "X-Goog-Upload-Command", command, "X-Goog-Upload-Offset", fmt.Sprint(offset))
+}
+
+func decodeFile(t *testing.T, r response) fileResource {
+	t.Helper()
+	require.Equal(t, 200, r.status, string(r.body))
+	var out struct {
+		File fileResource `json:"file"`
+	}
+	require.NoError(t, json.Unmarshal(r.body, &out))
+	return out.File
+}
+
+func TestParseUploadCommand(t *testing.T) {
+	for _, tc := range []struct {
+		header  string
+		want    UploadCommand
+		unknown string
+	}{
+		{"", UploadCommand{}, ""},
+		{"upload", UploadCommand{Upload: true}, ""},
+		{"upload, finalize", UploadCommand{Upload: true, Finalize: true}, ""},
+		{" UPLOAD ,Finalize ", UploadCommand{Upload: true, Finalize: true}, ""},
+		{"upload,,finalize", UploadCommand{Upload: true, Finalize: true}, ""},
+		{"query", UploadCommand{Query: true}, ""},
+		{"cancel", UploadCommand{Cancel: true}, ""},
+		{"upload, junk", UploadCommand{Upload: true}, " junk"},
+		{"start", UploadCommand{}, "start"},
+	} {
+		got, unknown := ParseUploadCommand(tc.header)
+		assert.Equal(t, tc.want, got, tc.header)
+		assert.Equal(t, tc.unknown, unknown, tc.header)
+	}
+}
+
+// A reset while an upload's last chunk is being stored drops the upload: its
+// file does not appear afterwards, in memory or in the data dir.
+func TestUploadFinishedAfterAResetIsDropped(t *testing.T) {
+	for _, dataDir := range []bool{false, true} {
+		t.Run(fmt.Sprintf("dataDir=%v", dataDir), func(t *testing.T) {
+			dir := t.TempDir()
+			var disk *store.Dir
+			if dataDir {
+				disk = openDir(t, dir)
+			}
+			s, base := newTestFiles(t, disk)
+			uploadURL := startUpload(t, base, `{"file":{"displayName":"late"}}`)
+			require.Equal(t, 200, chunk(t, base, uploadURL, "upload", 0, "content").status)
+			s.store.mu.Lock()
+			var u *uploadSession
+			for _, session := range s.store.uploads {
+				u = session
+			}
+			s.store.mu.Unlock()
+			require.NotNil(t, u)
+
+			// What the finalize does after its checks, with a reset in between.
+			u.mu.Lock()
+			s.Reset()
+			_, gerr := s.finishUpload(u)
+			u.mu.Unlock()
+			require.NotNil(t, gerr)
+			assert.Equal(t, http.StatusNotFound, gerr.Code)
+
+			r := do(t, http.MethodGet, base+"/v1beta/files", "")
+			assert.JSONEq(t, `{}`, string(r.body))
+			if dataDir {
+				left, err := filepath.Glob(filepath.Join(dir, "files", "*"))
+				require.NoError(t, err)
+				assert.Empty(t, left)
+			}
+		})
+	}
+}
+
+// A download that found a file reads that file's bytes, even if the name is
+// deleted and taken by another upload before the bytes are read.
+func TestContentIsOfTheFileFound(t *testing.T) {
+	s, base := newTestFiles(t, nil)
+	upload := func(content string) {
+		url := startUpload(t, base, `{"file":{"name":"files/reused"}}`)
+		decodeFile(t, chunk(t, base, url, "upload, finalize", 0, content))
+	}
+	upload("first")
+	found, ok := s.Get("reused")
+	require.True(t, ok)
+	require.Equal(t, 200, do(t, http.MethodDelete, base+"/v1beta/files/reused", "").status)
+	upload("second, longer")
+
+	content, err := s.Content(found)
+	require.NoError(t, err)
+	defer content.Close()
+	got, err := io.ReadAll(content)
+	require.NoError(t, err)
+	assert.Equal(t, "first", string(got), "the bytes match the record's size and hash")
+}
+
+// TestDataDirDropsCutOffOneShotUpload covers a multipart upload cut off by a
+// kill: its session was on disk, but no client knows its upload URL, so the
+// restart must free its file name rather than keep it taken.
+func TestDataDirDropsCutOffOneShotUpload(t *testing.T) {
+	dir := t.TempDir()
+	s, _ := newTestFiles(t, openDir(t, dir))
+	meta := Metadata{FileID: "cut-off"}
+	u, gerr := s.newUpload(meta, -1, true)
+	require.Nil(t, gerr)
+	require.FileExists(t, filepath.Join(dir, "uploads", u.ID+".json"))
+
+	_, base := newTestFiles(t, openDir(t, dir))
+	assert.NoFileExists(t, filepath.Join(dir, "uploads", u.ID+".json"))
+	assert.NoFileExists(t, filepath.Join(dir, "uploads", u.ID+".part"))
+	url := startUpload(t, base, `{"file":{"name":"files/cut-off"}}`)
+	decodeFile(t, chunk(t, base, url, "upload, finalize", 0, "second try"))
+}
