@@ -131,8 +131,8 @@ func (c *config) validate() error {
 	switch p := c.gradientPrefix; {
 	case !strings.HasPrefix(p, "/") || strings.HasSuffix(p, "/") || strings.ContainsAny(p, "?#:"):
 		return fmt.Errorf("mockserver: the Gradient prefix must start with / and not end with one, got %q", p)
-	case p == "/v1" || p == "/v1beta" || p == "/_embedmock" || p == "/upload" || p == "/download" || p == "/openai":
-		return fmt.Errorf("mockserver: the Gradient prefix %q is taken by another API", p)
+	case p == "/_embedmock" || strings.HasPrefix(p, "/_embedmock/"):
+		return fmt.Errorf("mockserver: the Gradient prefix %q is taken by the admin API", p)
 	case c.gradientDimensions <= 0:
 		return fmt.Errorf("mockserver: Gradient dimensions must be positive, got %d", c.gradientDimensions)
 	}

@@ -90,23 +90,6 @@ func (rl *rateLimiter) reset() {
 	clear(rl.buckets)
 }
 
-// apiKey returns the request's API key in any of the places the APIs take
-// one.
-func apiKey(r *http.Request) string {
-	if k := r.Header.Get("X-Goog-Api-Key"); k != "" {
-		return k
-	}
-	if k := r.Header.Get("Authorization"); k != "" {
-		return k
-	}
-	if k := r.Header.Get("Api-Key"); k != "" {
-		return k
-	}
-	if r.URL.RawQuery != "" {
-		return r.URL.Query().Get("key")
-	}
-	return ""
-}
 
 // control applies the test controls to a request before any answer is
 // computed: rate limits (routes that embed only), then injected faults
@@ -120,7 +103,7 @@ func (s *Server) control(w http.ResponseWriter, r *http.Request, c *family.Call)
 				tokens = c.Owner.Summarize(c, body).Tokens
 			}
 		}
-		if q, wait := s.limiter.take(apiKey(r), tokens, s.now()); q != nil {
+		if q, wait := s.limiter.take(c.Owner.Caller(r), tokens, s.now()); q != nil {
 			s.writeFailure(w, r, c, &family.Failure{
 				Status: http.StatusTooManyRequests, Reason: family.QuotaExhausted, Quota: q, RetryAfter: wait,
 				Message: fmt.Sprintf("Rate limit exceeded: %d %s per minute; retry in %s", q.Limit, quotaUnit(q), wait.Round(time.Millisecond)),
@@ -148,10 +131,10 @@ func quotaUnit(q *family.Quota) string {
 }
 
 // quotaStatus reports the rate limits of a request's caller.
-func (s *Server) quotaStatus(r *http.Request) family.QuotaStatus {
+func (s *Server) quotaStatus(caller string) family.QuotaStatus {
 	if s.limiter == nil {
 		return family.QuotaStatus{}
 	}
-	rr, rt := s.limiter.remaining(apiKey(r), s.now())
+	rr, rt := s.limiter.remaining(caller, s.now())
 	return family.QuotaStatus{RequestsPerMinute: s.limiter.rpm, TokensPerMinute: s.limiter.tpm, RemainingRequests: rr, RemainingTokens: rt}
 }

@@ -3,6 +3,7 @@ package mockserver
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -84,7 +85,7 @@ func (s *Server) setUpRecording() error {
 		if err != nil {
 			return err
 		}
-		rec.library = recording.NewLibrary()
+		rec.library = recording.NewLibrary(matcher{s.table})
 		rec.library.AddCassettes(loaded)
 	}
 	recordNeeded := cfg.proxyAll || (rec.library != nil && cfg.missPolicy == MissRecord)
@@ -116,7 +117,7 @@ func (s *Server) replay(w http.ResponseWriter, r *http.Request, c *family.Call) 
 	if !ok {
 		return false // too large to match: the route rejects it
 	}
-	answer, miss := s.rec.library.Lookup(r.Method, r.URL, body)
+	answer, miss := s.rec.library.Lookup(recordingKey(r, c, body), body)
 	switch {
 	case answer != nil:
 		s.writeAnswer(w, r, answer, sourceCassette)
@@ -133,6 +134,66 @@ func (s *Server) replay(w http.ResponseWriter, r *http.Request, c *family.Call) 
 		s.writeFailure(w, r, c, &family.Failure{Status: http.StatusBadRequest, Reason: family.CassetteMiss, Message: miss.Message(), Miss: m})
 	}
 	return true
+}
+
+// matcher keys recordings by the server's route table and families (see
+// recording.Matcher).
+type matcher struct{ table *family.Table }
+
+// Key classifies a recorded request as a live one is.
+func (m matcher) Key(method string, u *url.URL, header http.Header, body []byte) recording.Key {
+	r := &http.Request{Method: method, URL: u, Header: header}
+	c := m.table.Classify(r)
+	return recordingKey(r, &c, body)
+}
+
+// recordingKey is the key a request of call c is recorded and replayed
+// under: its family's canonical path, model and values.
+func recordingKey(r *http.Request, c *family.Call, body []byte) recording.Key {
+	path, model := r.URL.Path, c.Model
+	var rule recording.ValueRule
+	if c.Owner != nil {
+		path = c.Owner.CanonicalPath(path)
+		if model == "" {
+			model = c.Owner.Summarize(c, body).Model
+		}
+		if vc, ok := c.Owner.(family.ValueCanonicalizer); ok {
+			rule = vc.CanonicalValue
+		}
+	}
+	return recording.NewKey(c.Family, c.Kind, model, r.Method, path, r.URL.Query(), body, rule)
+}
+
+// replayer is the family of k that answers from recorded vectors, and
+// k's call.
+func (m matcher) replayer(k recording.Key) (family.VectorReplayer, *family.Call) {
+	for _, f := range m.table.Families() {
+		if vr, ok := f.(family.VectorReplayer); ok && f.Name() == k.Family {
+			return vr, &family.Call{Family: k.Family, Kind: k.Route, Model: k.Model, Owner: f}
+		}
+	}
+	return nil, nil
+}
+
+func (m matcher) Inputs(k recording.Key, body []byte) ([]string, bool) {
+	if vr, c := m.replayer(k); vr != nil {
+		return vr.ReplayInputs(c, body)
+	}
+	return nil, false
+}
+
+func (m matcher) Vectors(k recording.Key, answer []byte) ([]json.RawMessage, bool) {
+	if vr, c := m.replayer(k); vr != nil {
+		return vr.ReplayVectors(c, answer)
+	}
+	return nil, false
+}
+
+func (m matcher) Answer(k recording.Key, vectors []json.RawMessage) []byte {
+	if vr, c := m.replayer(k); vr != nil {
+		return vr.ReplayAnswer(c, vectors)
+	}
+	return nil
 }
 
 // bufferBody reads the request body (within the body limit, or the file

@@ -76,7 +76,10 @@ func New(opts ...Option) (*Server, error) {
 		return nil, err
 	}
 	if s.table, err = family.NewTable(families...); err != nil {
-		return nil, err
+		return nil, fmt.Errorf("mockserver: %w", err)
+	}
+	if err := s.table.Exclusive("gradient", cfg.gradientPrefix); err != nil {
+		return nil, fmt.Errorf("mockserver: Gradient: %w", err)
 	}
 	if err := s.setUpRecording(); err != nil {
 		return nil, err

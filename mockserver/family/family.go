@@ -15,6 +15,7 @@
 package family
 
 import (
+	"encoding/json"
 	"io"
 	"net/http"
 	"time"
@@ -37,6 +38,9 @@ type Family interface {
 	// CanonicalPath is the path as recordings compare it: without what
 	// does not change the answer, such as an API version.
 	CanonicalPath(path string) string
+	// Caller names who sends a request (its API key), for per-caller
+	// rate limits; "" when it carries no credentials.
+	Caller(r *http.Request) string
 	// Authenticate checks a request's credentials; nil accepts them.
 	Authenticate(r *http.Request, c *Call) *Failure
 	// WriteFailure answers with f in the family's error envelope.
@@ -71,9 +75,9 @@ type Env struct {
 	Vectors *vectorwire.Cache
 	// Slots are the server's compute slots for large answers.
 	Slots vectorwire.Slots
-	// Quota reports a request's rate limits, for families that announce
-	// them in headers.
-	Quota func(r *http.Request) QuotaStatus
+	// Quota reports a caller's rate limits (see Family.Caller), for
+	// families that announce them in headers.
+	Quota func(caller string) QuotaStatus
 	// Log receives problems the server cannot answer with.
 	Log io.Writer
 }
@@ -88,4 +92,27 @@ func (e *Env) Accepts(key string) bool {
 type QuotaStatus struct {
 	RequestsPerMinute, TokensPerMinute int
 	RemainingRequests, RemainingTokens int
+}
+
+// VectorReplayer is implemented by families whose embedding answers can
+// be assembled from recorded vectors, so that a request whose inputs were
+// all recorded, in any grouping, replays without a recording of its own.
+type VectorReplayer interface {
+	// ReplayInputs returns one string per embedding input of a request,
+	// naming everything its vector depends on; false when the request
+	// cannot be answered from recorded vectors.
+	ReplayInputs(c *Call, body []byte) ([]string, bool)
+	// ReplayVectors returns the vectors of an answer, one per input.
+	ReplayVectors(c *Call, answer []byte) ([]json.RawMessage, bool)
+	// ReplayAnswer assembles an answer from its inputs' vectors.
+	ReplayAnswer(c *Call, vectors []json.RawMessage) []byte
+}
+
+// ValueCanonicalizer is implemented by families whose requests spell some
+// values in several ways (an enum by number or name, an int64 as a number
+// or a string), so that recordings match them as one.
+type ValueCanonicalizer interface {
+	// CanonicalValue rewrites the value of a field (snake_case name);
+	// ok false keeps it.
+	CanonicalValue(field string, v any) (out any, ok bool)
 }

@@ -110,7 +110,41 @@ func NewTable(families ...Family) (*Table, error) {
 			return nil, fmt.Errorf("family %s: route %s %s: %w", tr.owner.Name(), tr.Method, tr.Path, err)
 		}
 	}
+	// Every route must be reachable: an earlier route (another family's,
+	// with a clashing prefix) must not take its requests.
+	for _, tr := range t.routes {
+		if tr.When != nil {
+			continue
+		}
+		r, err := http.NewRequest(tr.Method, "http://embedmock"+examplePath(tr.Path), nil)
+		if err != nil {
+			return nil, fmt.Errorf("family %s: route %s %s: %w", tr.owner.Name(), tr.Method, tr.Path, err)
+		}
+		if c := t.Classify(r); c.Route != &tr.Route {
+			return nil, fmt.Errorf("family %s: route %s %s is taken by family %s (%s)", tr.owner.Name(), tr.Method, tr.Path, c.Family, c.Kind)
+		}
+	}
 	return t, nil
+}
+
+// examplePath is a path a route template matches: each variable x.
+func examplePath(template string) string {
+	var b strings.Builder
+	for {
+		open := strings.IndexByte(template, '{')
+		if open < 0 {
+			b.WriteString(template)
+			return b.String()
+		}
+		end := strings.IndexByte(template[open:], '}')
+		if end < 0 {
+			b.WriteString(template)
+			return b.String()
+		}
+		b.WriteString(template[:open])
+		b.WriteByte('x')
+		template = template[open+end+1:]
+	}
 }
 
 // Classify names the family, route and model of a request. It does not
@@ -230,4 +264,15 @@ func (t *Table) Handler() http.Handler {
 		}
 		c.Route.Handle(w, r, &c)
 	})
+}
+
+// Exclusive checks that no route of a family other than name lies under
+// the path prefix: for families served under a configurable prefix.
+func (t *Table) Exclusive(name, prefix string) error {
+	for _, tr := range t.routes {
+		if tr.owner.Name() != name && (tr.Path == prefix || strings.HasPrefix(tr.Path, prefix+"/")) {
+			return fmt.Errorf("the prefix %s is taken by family %s (%s %s)", prefix, tr.owner.Name(), tr.Method, tr.Path)
+		}
+	}
+	return nil
 }

@@ -27,6 +27,7 @@ func (f *fakeFamily) Claim(r *http.Request) (string, string, bool) {
 	return "", "", false
 }
 func (f *fakeFamily) CanonicalPath(path string) string                                 { return path }
+func (f *fakeFamily) Caller(*http.Request) string                                      { return "" }
 func (f *fakeFamily) Authenticate(*http.Request, *Call) *Failure                       { return nil }
 func (f *fakeFamily) WriteFailure(http.ResponseWriter, *http.Request, *Call, *Failure) {}
 func (f *fakeFamily) Summarize(*Call, []byte) Summary                                  { return Summary{} }
@@ -154,4 +155,20 @@ func FuzzHotMatcher(f *testing.F) {
 	f.Fuzz(func(t *testing.T, path string) {
 		checkHotAgrees(t, table, path)
 	})
+}
+
+func TestShadowedRoutesAreRefused(t *testing.T) {
+	first := &fakeFamily{name: "first", routes: []Route{{Method: http.MethodGet, Path: "/v1/{anything}", Kind: "any"}}}
+	second := &fakeFamily{name: "second", routes: []Route{{Method: http.MethodGet, Path: "/v1/models", Kind: "models.list"}}}
+	_, err := NewTable(first, second)
+	assert.ErrorContains(t, err, "family second: route GET /v1/models is taken by family first (any)")
+	_, err = NewTable(second, first)
+	assert.NoError(t, err, "the more specific route first")
+}
+
+func TestExclusive(t *testing.T) {
+	table := testTable(t)
+	assert.NoError(t, table.Exclusive("plain", "/api"))
+	assert.ErrorContains(t, table.Exclusive("plain", "/v1beta"), "taken by family embed")
+	assert.NoError(t, table.Exclusive("embed", "/v1beta"))
 }

@@ -112,6 +112,9 @@ func claimedRoute(method, prefix, rest string) (kind, model string) {
 // Summarize counts the inputs of an embedding request and estimates its
 // tokens.
 func (g *Family) Summarize(c *family.Call, body []byte) family.Summary {
+	if c.Kind != "embedContent" && c.Kind != "batchEmbedContents" {
+		return family.Summary{}
+	}
 	doc, err := googleapi.ParseJSON(body)
 	if err != nil {
 		return family.Summary{}

@@ -5,30 +5,23 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/embedmock/embedmock/mockserver/family"
+	"github.com/embedmock/embedmock/mockserver/family/familytest"
 	"github.com/embedmock/embedmock/mockserver/store"
 )
 
 // newTestFiles serves the Files API alone on a loopback port.
 func newTestFiles(t *testing.T, disk *store.Dir) (*Family, string) {
 	t.Helper()
-	env := &family.Env{Now: time.Now, MaxBodyBytes: 1 << 20}
-	f, err := New(env, Config{MaxFileBytes: 1 << 20, MaxFiles: 100}, disk)
+	f, err := New(familytest.Env(), Config{MaxFileBytes: 1 << 20, MaxFiles: 100}, disk)
 	require.NoError(t, err)
-	table, err := family.NewTable(f)
-	require.NoError(t, err)
-	ts := httptest.NewServer(table.Handler())
-	t.Cleanup(ts.Close)
-	return f, ts.URL
+	return f, familytest.Serve(t, f)
 }
 
 func openDir(t *testing.T, dir string) *store.Dir {
@@ -38,27 +31,12 @@ func openDir(t *testing.T, dir string) *store.Dir {
 	return d
 }
 
-type response struct {
-	status int
-	header http.Header
-	body   []byte
-}
+type response = familytest.Response
 
-// do sends a request with an API key; headers are name, value pairs.
+// do sends a request with an API key.
 func do(t *testing.T, method, url, body string, headers ...string) response {
 	t.Helper()
-	req, err := http.NewRequest(method, url, strings.NewReader(body))
-	require.NoError(t, err)
-	req.Header.Set("X-Goog-Api-Key", "test-key")
-	for i := 0; i+1 < len(headers); i += 2 {
-		req.Header.Set(headers[i], headers[i+1])
-	}
-	resp, err := http.DefaultClient.Do(req)
-	require.NoError(t, err)
-	defer resp.Body.Close()
-	data, err := io.ReadAll(resp.Body)
-	require.NoError(t, err)
-	return response{status: resp.StatusCode, header: resp.Header, body: data}
+	return familytest.Do(t, method, url, body, append([]string{"X-Goog-Api-Key", "test-key"}, headers...)...)
 }
 
 // startUpload begins a resumable upload and returns the upload URL's path
@@ -66,8 +44,8 @@ func do(t *testing.T, method, url, body string, headers ...string) response {
 func startUpload(t *testing.T, base, body string) string {
 	t.Helper()
 	resp := do(t, http.MethodPost, base+"/upload/v1beta/files", body, "X-Goog-Upload-Protocol", "resumable", "X-Goog-Upload-Command", "start")
-	require.Equal(t, 200, resp.status, string(resp.body))
-	return strings.TrimPrefix(resp.header.Get("X-Goog-Upload-URL"), base)
+	require.Equal(t, 200, resp.Status, string(resp.Body))
+	return strings.TrimPrefix(resp.Header.Get("X-Goog-Upload-URL"), base)
 }
 
 func chunk(t *testing.T, base, uploadURL, command string, offset int, data string) response {
@@ -77,11 +55,11 @@ func chunk(t *testing.T, base, uploadURL, command string, offset int, data strin
 
 func decodeFile(t *testing.T, r response) fileResource {
 	t.Helper()
-	require.Equal(t, 200, r.status, string(r.body))
+	require.Equal(t, 200, r.Status, string(r.Body))
 	var out struct {
 		File fileResource `json:"file"`
 	}
-	require.NoError(t, json.Unmarshal(r.body, &out))
+	require.NoError(t, json.Unmarshal(r.Body, &out))
 	return out.File
 }
 
@@ -119,7 +97,7 @@ func TestUploadFinishedAfterAResetIsDropped(t *testing.T) {
 			}
 			s, base := newTestFiles(t, disk)
 			uploadURL := startUpload(t, base, `{"file":{"displayName":"late"}}`)
-			require.Equal(t, 200, chunk(t, base, uploadURL, "upload", 0, "content").status)
+			require.Equal(t, 200, chunk(t, base, uploadURL, "upload", 0, "content").Status)
 			s.store.mu.Lock()
 			var u *uploadSession
 			for _, session := range s.store.uploads {
@@ -137,7 +115,7 @@ func TestUploadFinishedAfterAResetIsDropped(t *testing.T) {
 			assert.Equal(t, http.StatusNotFound, gerr.Code)
 
 			r := do(t, http.MethodGet, base+"/v1beta/files", "")
-			assert.JSONEq(t, `{}`, string(r.body))
+			assert.JSONEq(t, `{}`, string(r.Body))
 			if dataDir {
 				left, err := filepath.Glob(filepath.Join(dir, "files", "*"))
 				require.NoError(t, err)
@@ -158,7 +136,7 @@ func TestContentIsOfTheFileFound(t *testing.T) {
 	upload("first")
 	found, ok := s.Get("reused")
 	require.True(t, ok)
-	require.Equal(t, 200, do(t, http.MethodDelete, base+"/v1beta/files/reused", "").status)
+	require.Equal(t, 200, do(t, http.MethodDelete, base+"/v1beta/files/reused", "").Status)
 	upload("second, longer")
 
 	content, err := s.Content(found)

@@ -70,6 +70,9 @@ func APIKey(r *http.Request) string {
 	return key
 }
 
+// Caller is the request's API key.
+func (Base) Caller(r *http.Request) string { return APIKey(r) }
+
 // KeyError checks the API key, answering as the real API does.
 func (b Base) KeyError(r *http.Request) *Error {
 	switch key := APIKey(r); {

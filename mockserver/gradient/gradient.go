@@ -118,9 +118,14 @@ func (f *Family) Authenticate(r *http.Request, _ *family.Call) *family.Failure {
 	return nil
 }
 
-func (f *Family) authError(r *http.Request) *apiError {
+// Caller is the request's bearer token.
+func (f *Family) Caller(r *http.Request) string {
 	token, _ := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-	token = strings.TrimSpace(token)
+	return strings.TrimSpace(token)
+}
+
+func (f *Family) authError(r *http.Request) *apiError {
+	token := f.Caller(r)
 	switch {
 	case token == "":
 		return &apiError{http.StatusUnauthorized, "Unauthorized: an access token is required (Authorization: Bearer <token>)"}

@@ -2,7 +2,6 @@ package gradient
 
 import (
 	"encoding/json"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -17,72 +16,27 @@ import (
 
 	"github.com/embedmock/embedmock/fakeembed"
 	"github.com/embedmock/embedmock/mockserver/family"
+	"github.com/embedmock/embedmock/mockserver/family/familytest"
 	"github.com/embedmock/embedmock/mockserver/vectorwire"
 )
 
-// testEnv is the environment of the tests' families: lexical vectors,
-// any key, a 1 MiB body limit.
-func testEnv() *family.Env {
-	return &family.Env{
-		Mode: fakeembed.Lexical, Now: time.Now, MaxBodyBytes: 1 << 20,
-		Vectors: vectorwire.NewCache(vectorwire.DefaultCacheBytes), Slots: vectorwire.NewSlots(2), Log: io.Discard,
-	}
-}
-
-// newTestServer serves a Family alone the way the server does: classify
-// with a table, authenticate, then the route's handler. edit, if set,
-// changes the environment first.
+// newTestServer serves a Family alone; edit, if set, changes the
+// environment first.
 func newTestServer(t *testing.T, cfg Config, edit func(*family.Env)) string {
 	t.Helper()
-	env := testEnv()
+	env := familytest.Env()
 	if edit != nil {
 		edit(env)
 	}
-	f := New(env, cfg)
-	table, err := family.NewTable(f)
-	require.NoError(t, err)
-	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		c := table.Classify(r)
-		if c.Owner == nil {
-			http.NotFound(w, r)
-			return
-		}
-		if fl := c.Owner.Authenticate(r, &c); fl != nil {
-			c.Owner.WriteFailure(w, r, &c, fl)
-			return
-		}
-		if c.Route == nil {
-			http.NotFound(w, r)
-			return
-		}
-		c.Route.Handle(w, r, &c)
-	}))
-	t.Cleanup(ts.Close)
-	return ts.URL
+	return familytest.Serve(t, New(env, cfg))
 }
 
-type response struct {
-	status int
-	header http.Header
-	body   []byte
-}
+type response = familytest.Response
 
-// do sends a request; headers are name, value pairs.
-func do(t *testing.T, method, url, body string, headers ...string) response {
-	t.Helper()
-	req, err := http.NewRequest(method, url, strings.NewReader(body))
-	require.NoError(t, err)
-	req.Header.Set("Content-Type", "application/json")
-	for i := 0; i+1 < len(headers); i += 2 {
-		req.Header.Set(headers[i], headers[i+1])
-	}
-	resp, err := http.DefaultClient.Do(req)
-	require.NoError(t, err)
-	defer resp.Body.Close()
-	data, err := io.ReadAll(resp.Body)
-	require.NoError(t, err)
-	return response{status: resp.StatusCode, header: resp.Header, body: data}
-}
+var (
+	do      = familytest.Do
+	testEnv = familytest.Env
+)
 
 var credentials = []string{"Authorization", "Bearer token", "X-Gradient-Workspace-Id", "workspace"}
 
@@ -124,22 +78,22 @@ func TestFamily(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			r := do(t, tt.method, base+tt.path, tt.body, tt.headers...)
-			require.Equal(t, tt.status, r.status, string(r.body))
+			require.Equal(t, tt.status, r.Status, string(r.Body))
 			if tt.message != "" {
-				assert.Equal(t, "application/json", r.header.Get("Content-Type"))
+				assert.Equal(t, "application/json", r.Header.Get("Content-Type"))
 				var env map[string]string
-				require.NoError(t, json.Unmarshal(r.body, &env), string(r.body))
+				require.NoError(t, json.Unmarshal(r.Body, &env), string(r.Body))
 				assert.Equal(t, map[string]string{"message": tt.message}, env)
 				return
 			}
-			assert.Equal(t, "application/json; charset=UTF-8", r.header.Get("Content-Type"))
+			assert.Equal(t, "application/json; charset=UTF-8", r.Header.Get("Content-Type"))
 			var out struct {
 				Embeddings []struct {
 					Embedding []float32 `json:"embedding"`
 					Index     *int      `json:"index"`
 				} `json:"embeddings"`
 			}
-			require.NoError(t, json.Unmarshal(r.body, &out), string(r.body))
+			require.NoError(t, json.Unmarshal(r.Body, &out), string(r.Body))
 			require.Len(t, out.Embeddings, 2)
 			for i, text := range []string{"The quick brown fox", "where is Paris?"} {
 				require.NotNil(t, out.Embeddings[i].Index)
@@ -154,16 +108,16 @@ func TestFamily(t *testing.T) {
 func TestResponseBytes(t *testing.T) {
 	base := newTestServer(t, Config{}, nil)
 	r := do(t, http.MethodGet, base+"/api/embeddings", "", credentials...)
-	require.Equal(t, 200, r.status)
-	assert.Equal(t, `{"embeddingsModels":[{"slug":"bge-large"}]}`, string(r.body), "only bge-large: the Python SDK rejects any other slug")
+	require.Equal(t, 200, r.Status)
+	assert.Equal(t, `{"embeddingsModels":[{"slug":"bge-large"}]}`, string(r.Body), "only bge-large: the Python SDK rejects any other slug")
 	for range 3 { // the cache keeps a vector the second time: the third answer comes from it
 		r = do(t, http.MethodPost, base+"/api/embeddings/bge-large", `{"inputs":[{"input":"x"}]}`, credentials...)
-		require.Equal(t, 200, r.status, string(r.body))
+		require.Equal(t, 200, r.Status, string(r.Body))
 		v := fakeembed.Vector(fakeembed.Lexical, fakeembed.Input{Model: "bge-large", Text: "x"}, fakeembed.Shape{Dimensions: DefaultDimensions})
-		assert.Equal(t, `{"embeddings":[{"embedding":`+string(vectorwire.AppendVector(nil, v))+`,"index":0}]}`, string(r.body))
+		assert.Equal(t, `{"embeddings":[{"embedding":`+string(vectorwire.AppendVector(nil, v))+`,"index":0}]}`, string(r.Body))
 	}
 	r = do(t, http.MethodPost, base+"/api/embeddings/nope", `{}`, credentials...)
-	assert.Equal(t, `{"message":"Embeddings model not found for slug nope"}`+"\n", string(r.body))
+	assert.Equal(t, `{"message":"Embeddings model not found for slug nope"}`+"\n", string(r.Body))
 }
 
 // TestCaptures answers the requests the SDKs sent (see package

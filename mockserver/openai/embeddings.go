@@ -214,7 +214,7 @@ func (f *Family) setRateLimitHeaders(h http.Header, r *http.Request) {
 	rpm, tpm := 10000, 10000000
 	remainingRequests, remainingTokens := rpm-1, tpm
 	if f.env.Quota != nil {
-		q := f.env.Quota(r)
+		q := f.env.Quota(f.Caller(r))
 		if q.RequestsPerMinute > 0 {
 			rpm, remainingRequests = q.RequestsPerMinute, q.RemainingRequests
 		}

@@ -127,13 +127,21 @@ func (f *Family) Authenticate(r *http.Request, _ *family.Call) *family.Failure {
 	return nil
 }
 
-func (f *Family) keyError(r *http.Request) *apiError {
-	azure := strings.HasPrefix(r.URL.Path, "/openai/")
+// Caller is the request's API key: the bearer token, or for Azure
+// OpenAI's deployment routes the api-key header.
+func (f *Family) Caller(r *http.Request) string {
 	key, _ := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
 	key = strings.TrimSpace(key)
-	if azure && key == "" {
+	if key == "" && isAzure(r) {
 		key = r.Header.Get("Api-Key")
 	}
+	return key
+}
+
+func isAzure(r *http.Request) bool { return strings.HasPrefix(r.URL.Path, "/openai/") }
+
+func (f *Family) keyError(r *http.Request) *apiError {
+	azure, key := isAzure(r), f.Caller(r)
 	switch {
 	case azure && !f.env.Accepts(key):
 		return &apiError{status: http.StatusUnauthorized, azure: true, code: "401", message: azureAccessDenied}

@@ -2,7 +2,6 @@ package openai
 
 import (
 	"encoding/json"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -15,82 +14,37 @@ import (
 
 	"github.com/embedmock/embedmock/fakeembed"
 	"github.com/embedmock/embedmock/mockserver/family"
+	"github.com/embedmock/embedmock/mockserver/family/familytest"
 	"github.com/embedmock/embedmock/mockserver/vectorwire"
 )
 
-// testEnv is the environment of the tests' families: lexical vectors,
-// any key, a 1 MiB body limit.
-func testEnv() *family.Env {
-	return &family.Env{
-		Mode: fakeembed.Lexical, Now: time.Now, MaxBodyBytes: 1 << 20,
-		Vectors: vectorwire.NewCache(vectorwire.DefaultCacheBytes), Slots: vectorwire.NewSlots(2), Log: io.Discard,
-	}
-}
-
-// newTestServer serves a Family alone the way the server does: classify
-// with a table, authenticate, then the route's handler. edit, if set,
-// changes the environment first.
+// newTestServer serves a Family alone; edit, if set, changes the
+// environment first.
 func newTestServer(t *testing.T, cfg Config, edit func(*family.Env)) string {
 	t.Helper()
-	env := testEnv()
+	env := familytest.Env()
 	if edit != nil {
 		edit(env)
 	}
-	f := New(env, cfg)
-	table, err := family.NewTable(f)
-	require.NoError(t, err)
-	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		c := table.Classify(r)
-		if c.Owner == nil {
-			http.NotFound(w, r)
-			return
-		}
-		if fl := c.Owner.Authenticate(r, &c); fl != nil {
-			c.Owner.WriteFailure(w, r, &c, fl)
-			return
-		}
-		if c.Route == nil {
-			http.NotFound(w, r)
-			return
-		}
-		c.Route.Handle(w, r, &c)
-	}))
-	t.Cleanup(ts.Close)
-	return ts.URL
+	return familytest.Serve(t, New(env, cfg))
 }
 
-type response struct {
-	status int
-	header http.Header
-	body   []byte
-}
+type response = familytest.Response
 
-// do sends a request; headers are name, value pairs.
-func do(t *testing.T, method, url, body string, headers ...string) response {
-	t.Helper()
-	req, err := http.NewRequest(method, url, strings.NewReader(body))
-	require.NoError(t, err)
-	req.Header.Set("Content-Type", "application/json")
-	for i := 0; i+1 < len(headers); i += 2 {
-		req.Header.Set(headers[i], headers[i+1])
-	}
-	resp, err := http.DefaultClient.Do(req)
-	require.NoError(t, err)
-	defer resp.Body.Close()
-	data, err := io.ReadAll(resp.Body)
-	require.NoError(t, err)
-	return response{status: resp.StatusCode, header: resp.Header, body: data}
-}
+var (
+	do      = familytest.Do
+	testEnv = familytest.Env
+)
 
 // errorBody decodes an error envelope.
 func errorBody(t *testing.T, r response) map[string]any {
 	t.Helper()
-	assert.Equal(t, "application/json; charset=utf-8", r.header.Get("Content-Type"))
-	assert.Regexp(t, `^req_[0-9a-f]{32}$`, r.header.Get("X-Request-Id"))
+	assert.Equal(t, "application/json; charset=utf-8", r.Header.Get("Content-Type"))
+	assert.Regexp(t, `^req_[0-9a-f]{32}$`, r.Header.Get("X-Request-Id"))
 	var env struct {
 		Error map[string]any `json:"error"`
 	}
-	require.NoError(t, json.Unmarshal(r.body, &env), string(r.body))
+	require.NoError(t, json.Unmarshal(r.Body, &env), string(r.Body))
 	return env.Error
 }
 
@@ -140,7 +94,7 @@ func TestFamily(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			r := do(t, tt.method, base+tt.path, tt.body, tt.headers...)
-			require.Equal(t, tt.status, r.status, string(r.body))
+			require.Equal(t, tt.status, r.Status, string(r.Body))
 			if tt.error != nil {
 				assert.Equal(t, tt.error, errorBody(t, r))
 				return
@@ -155,7 +109,7 @@ func TestFamily(t *testing.T) {
 				Model string         `json:"model"`
 				Usage map[string]int `json:"usage"`
 			}
-			require.NoError(t, json.Unmarshal(r.body, &out), string(r.body))
+			require.NoError(t, json.Unmarshal(r.Body, &out), string(r.Body))
 			assert.Equal(t, "list", out.Object)
 			assert.Equal(t, "text-embedding-3-small", out.Model)
 			tokens := max(fakeembed.EstimateTokens("a b"), 1) + max(fakeembed.EstimateTokens("c"), 1)
@@ -171,7 +125,7 @@ func TestFamily(t *testing.T) {
 				"Content-Type": "application/json; charset=UTF-8", "Openai-Version": "2020-10-01", "Openai-Model": "text-embedding-3-small",
 				"X-Ratelimit-Limit-Requests": "10000", "X-Ratelimit-Remaining-Requests": "9999", "X-Ratelimit-Limit-Tokens": "10000000",
 			} {
-				assert.Equal(t, want, r.header.Get(h), h)
+				assert.Equal(t, want, r.Header.Get(h), h)
 			}
 		})
 	}
@@ -179,35 +133,35 @@ func TestFamily(t *testing.T) {
 
 func TestResponseBytes(t *testing.T) {
 	base := newTestServer(t, Config{Models: DefaultModels()}, func(env *family.Env) {
-		env.Quota = func(*http.Request) family.QuotaStatus {
+		env.Quota = func(string) family.QuotaStatus {
 			return family.QuotaStatus{RequestsPerMinute: 3, RemainingRequests: 2}
 		}
 	})
 	for range 3 { // the cache keeps a vector the second time: the third answer comes from it
 		r := do(t, http.MethodPost, base+"/v1/embeddings", `{"model":"text-embedding-ada-002","input":[1,2],"encoding_format":"base64"}`, "Authorization", "Bearer k")
-		require.Equal(t, 200, r.status, string(r.body))
+		require.Equal(t, 200, r.Status, string(r.Body))
 		v := fakeembed.Vector(fakeembed.Lexical, fakeembed.Input{Model: "text-embedding-ada-002", Text: "\x01tokens:1,2"},
 			fakeembed.Shape{Dimensions: 1536, Truncation: fakeembed.Renormalize})
 		assert.Equal(t, `{"object":"list","data":[{"object":"embedding","index":0,"embedding":`+string(vectorwire.AppendBase64Vector(nil, v))+
-			`}],"model":"text-embedding-ada-002-v2","usage":{"prompt_tokens":2,"total_tokens":2}}`, string(r.body))
-		assert.Equal(t, "3", r.header.Get("X-Ratelimit-Limit-Requests"))
-		assert.Equal(t, "2", r.header.Get("X-Ratelimit-Remaining-Requests"))
-		assert.Equal(t, "10000000", r.header.Get("X-Ratelimit-Limit-Tokens"))
+			`}],"model":"text-embedding-ada-002-v2","usage":{"prompt_tokens":2,"total_tokens":2}}`, string(r.Body))
+		assert.Equal(t, "3", r.Header.Get("X-Ratelimit-Limit-Requests"))
+		assert.Equal(t, "2", r.Header.Get("X-Ratelimit-Remaining-Requests"))
+		assert.Equal(t, "10000000", r.Header.Get("X-Ratelimit-Limit-Tokens"))
 	}
 
 	r := do(t, http.MethodGet, base+"/v1/models", "", "Authorization", "Bearer k")
-	require.Equal(t, 200, r.status)
+	require.Equal(t, 200, r.Status)
 	assert.Equal(t, `{"object":"list","data":[{"id":"text-embedding-3-small","object":"model","created":1705948997,"owned_by":"system"},`+
 		`{"id":"text-embedding-3-large","object":"model","created":1705953180,"owned_by":"system"},`+
-		`{"id":"text-embedding-ada-002","object":"model","created":1671217299,"owned_by":"system"}]}`, string(r.body))
+		`{"id":"text-embedding-ada-002","object":"model","created":1671217299,"owned_by":"system"}]}`, string(r.Body))
 	r = do(t, http.MethodGet, base+"/v1/models/text-embedding-3-large", "", "Authorization", "Bearer k")
-	require.Equal(t, 200, r.status)
-	assert.Equal(t, `{"id":"text-embedding-3-large","object":"model","created":1705953180,"owned_by":"system"}`, string(r.body))
-	assert.Equal(t, http.StatusNotFound, do(t, http.MethodGet, base+"/v1/models", "", "X-Goog-Api-Key", "g").status,
+	require.Equal(t, 200, r.Status)
+	assert.Equal(t, `{"id":"text-embedding-3-large","object":"model","created":1705953180,"owned_by":"system"}`, string(r.Body))
+	assert.Equal(t, http.StatusNotFound, do(t, http.MethodGet, base+"/v1/models", "", "X-Goog-Api-Key", "g").Status,
 		"a request without a bearer token is the Gemini API's")
 
 	r = do(t, http.MethodPost, base+"/v1/embeddings", `{"model":"text-embedding-3-small"}`, "Authorization", "Bearer k")
-	assert.Equal(t, `{"error":{"code":null,"message":"'input' is a required property","param":null,"type":"invalid_request_error"}}`+"\n", string(r.body))
+	assert.Equal(t, `{"error":{"code":null,"message":"'input' is a required property","param":null,"type":"invalid_request_error"}}`+"\n", string(r.Body))
 }
 
 // TestCaptures answers the requests the SDKs sent with the statuses a

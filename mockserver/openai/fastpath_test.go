@@ -118,14 +118,14 @@ func TestDimensionsWrittenWithAFraction(t *testing.T) {
 	for _, dims := range []string{"8", "8.0", "8e0"} {
 		r := do(t, http.MethodPost, base+"/v1/embeddings",
 			`{"model":"text-embedding-3-small","input":"a","dimensions":`+dims+`}`, "Authorization", "Bearer k")
-		require.Equal(t, http.StatusOK, r.status, string(r.body))
+		require.Equal(t, http.StatusOK, r.Status, string(r.Body))
 		var out struct {
 			Data []struct{ Embedding []float32 } `json:"data"`
 		}
-		require.NoError(t, json.Unmarshal(r.body, &out))
+		require.NoError(t, json.Unmarshal(r.Body, &out))
 		assert.Len(t, out.Data[0].Embedding, 8, dims)
 	}
 	r := do(t, http.MethodPost, base+"/v1/embeddings",
 		`{"model":"text-embedding-3-small","input":"a","dimensions":1e400}`, "Authorization", "Bearer k")
-	assert.Equal(t, http.StatusBadRequest, r.status, string(r.body))
+	assert.Equal(t, http.StatusBadRequest, r.Status, string(r.Body))
 }

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"net/http"
 	"net/url"
 	"slices"
 	"strconv"
@@ -17,7 +18,7 @@ import (
 // and canonical form. Two requests with equal keys get the same recorded
 // answer.
 type Key struct {
-	Family string // "gemini", "openai", "gradient" or "http" (anything else)
+	Family string // the API family ("gemini", "openai", ...); "http" for requests no family claims
 	Route  string // e.g. "batchEmbedContents", "batches.get", "files.upload"
 	Model  string // model id, without "models/"; "" when the route has none
 	// Request is the canonical request: method, path without the API
@@ -41,129 +42,65 @@ var secretQueryParams = map[string]bool{"key": true, "access_token": true, "api-
 // it is dropped from canonical requests and redacted everywhere.
 func SecretQueryParam(name string) bool { return secretQueryParams[name] }
 
-// splitGeminiPath splits a Gemini API path into its optional upload or
-// download prefix, its version and the resource after it.
-func splitGeminiPath(path string) (prefix, version, rest string, ok bool) {
-	p, found := strings.CutPrefix(path, "/")
-	if !found {
-		return "", "", "", false
-	}
-	for _, pre := range []string{"upload/", "download/"} {
-		if r, cut := strings.CutPrefix(p, pre); cut {
-			prefix, p = pre[:len(pre)-1], r
-			break
-		}
-	}
-	version, rest, found = strings.Cut(p, "/")
-	if !found || (version != "v1beta" && version != "v1" && version != "v1alpha") {
-		return "", "", "", false
-	}
-	return prefix, version, rest, true
+// Matcher is what a Library needs to know of the APIs whose traffic it
+// replays: which family, route and model a recorded request is for and how
+// its family spells it canonically (Key, usually by way of NewKey), and,
+// for families that allow it, the embedding inputs of a request and the
+// vectors of an answer, so that answers can be assembled from recorded
+// vectors. The server implements it from its API families.
+type Matcher interface {
+	// Key computes the key of a request.
+	Key(method string, u *url.URL, header http.Header, body []byte) Key
+	// Inputs returns one string per embedding input of a request, naming
+	// everything its vector depends on; false when the request cannot be
+	// answered from recorded vectors.
+	Inputs(k Key, body []byte) ([]string, bool)
+	// Vectors returns the vectors of a recorded answer, one per input,
+	// as recorded JSON.
+	Vectors(k Key, answer []byte) ([]json.RawMessage, bool)
+	// Answer assembles the answer to a request from its inputs' vectors.
+	Answer(k Key, vectors []json.RawMessage) []byte
 }
 
-// openAIDeployment reports whether path is an OpenAI embeddings route
-// (with or without /v1, or Azure OpenAI's deployment route), and the Azure
-// deployment.
-func openAIDeployment(path string) (deployment string, ok bool) {
-	if path == "/v1/embeddings" || path == "/embeddings" {
-		return "", true
-	}
-	rest, found := strings.CutPrefix(path, "/openai/deployments/")
-	if !found {
-		return "", false
-	}
-	deployment, found = strings.CutSuffix(rest, "/embeddings")
-	if !found || deployment == "" || strings.Contains(deployment, "/") {
-		return "", false
-	}
-	return deployment, true
-}
+// ValueRule rewrites the value of a JSON field (by its snake_case name)
+// into the one canonical spelling of its family (an enum by name rather
+// than number, an int64 as a number rather than a string); ok false keeps
+// the value.
+type ValueRule func(field string, v any) (out any, ok bool)
 
-// Classify names a request's API family, route kind and model from its
-// method and URL alone (OpenAI's model is in the body: see KeyOf). It is
-// cheap enough for every request.
-func Classify(method string, u *url.URL) Key {
-	k := Key{Family: "http", Route: method + " " + u.Path}
-	if deployment, ok := openAIDeployment(u.Path); ok {
-		k.Family, k.Route, k.Model = "openai", "embeddings", deployment
-	} else if prefix, _, rest, ok := splitGeminiPath(u.Path); ok {
-		k.Family = "gemini"
-		k.Route, k.Model = geminiRoute(method, prefix, rest)
-	}
-	return k
-}
-
-// KeyOf computes the key of a request.
-func KeyOf(method string, u *url.URL, body []byte) Key {
-	k := Classify(method, u)
-	path := u.Path
-	switch k.Family {
-	case "openai":
-		if k.Model == "" {
-			k.Model = bodyModel(body)
-		}
-	case "gemini":
-		prefix, _, rest, _ := splitGeminiPath(u.Path)
-		path = "/" + prefix + "/" + rest
-	}
+// NewKey builds the key of a request that its family classified: path is
+// the path as the family compares it (without what does not change the
+// answer), and rule, if not nil, the family's canonical field values.
+// The canonical request is the method, the path, the sorted query without
+// secrets, and the body as JSON with sorted keys, snake_case names, nulls
+// dropped, numbers in one form and rule applied; a body that is not JSON
+// is represented by its length and SHA-256.
+func NewKey(family, route, model, method, path string, query url.Values, body []byte, rule ValueRule) Key {
+	k := Key{Family: family, Route: route, Model: model}
 	var b strings.Builder
 	b.WriteString(method)
 	b.WriteByte(' ')
 	b.WriteString(path)
-	if q := canonicalQuery(u.Query()); q != "" {
+	if q := canonicalQuery(query); q != "" {
 		b.WriteByte('?')
 		b.WriteString(q)
 	}
 	b.WriteByte(' ')
-	b.WriteString(canonicalBody(body))
+	b.WriteString(canonicalBody(body, rule))
 	k.Request = b.String()
 	return k
 }
 
-// geminiRoute names a Gemini route kind and its model.
-func geminiRoute(method, prefix, rest string) (route, model string) {
-	switch {
-	case prefix == "upload":
-		return "files.upload", ""
-	case prefix == "download":
-		return "files.download", ""
-	}
-	resource, verb, _ := strings.Cut(rest, ":")
-	kind, id, nested := strings.Cut(resource, "/")
-	isModel := kind == "models" && !strings.Contains(id, "/") // models or models/{id}
-	switch {
-	case isModel && nested && verb != "":
-		return verb, id
-	case isModel && nested:
-		return "models.get", id
-	case isModel:
-		return "models.list", ""
-	case kind == "batches" && !nested:
-		return "batches.list", ""
-	case kind == "files" && !nested:
-		return "files.list", ""
-	case kind == "batches" || kind == "files":
-		switch {
-		case verb != "":
-			return kind + "." + verb, ""
-		case method == "DELETE":
-			return kind + ".delete", ""
-		}
-		return kind + ".get", ""
-	}
-	return method + " " + rest, ""
-}
+// plainMatcher keys requests by method, path and body alone, for a
+// Library that was given no Matcher.
+type plainMatcher struct{}
 
-// bodyModel is the "model" field of a JSON body, if any.
-func bodyModel(body []byte) string {
-	var v struct {
-		Model string `json:"model"`
-	}
-	if json.Unmarshal(body, &v) != nil {
-		return ""
-	}
-	return v.Model
+func (plainMatcher) Key(method string, u *url.URL, _ http.Header, body []byte) Key {
+	return NewKey("http", method+" "+u.Path, "", method, u.Path, u.Query(), body, nil)
 }
+func (plainMatcher) Inputs(Key, []byte) ([]string, bool)           { return nil, false }
+func (plainMatcher) Vectors(Key, []byte) ([]json.RawMessage, bool) { return nil, false }
+func (plainMatcher) Answer(Key, []json.RawMessage) []byte          { return nil }
 
 func canonicalQuery(q url.Values) string {
 	var names []string
@@ -192,7 +129,7 @@ func canonicalQuery(q url.Values) string {
 // canonicalBody is the body as JSON with sorted keys, snake_case names,
 // task types as names and numbers in one form; a body that is not JSON is
 // represented by its length and SHA-256.
-func canonicalBody(body []byte) string {
+func canonicalBody(body []byte, rule ValueRule) string {
 	trimmed := bytes.TrimSpace(body)
 	if len(trimmed) == 0 {
 		return "{}"
@@ -202,19 +139,13 @@ func canonicalBody(body []byte) string {
 		sum := sha256.Sum256(body)
 		return "bytes:" + strconv.Itoa(len(body)) + ":" + hex.EncodeToString(sum[:])
 	}
-	out, _ := json.Marshal(canonicalValue(doc, ""))
+	out, _ := json.Marshal(canonicalValue(doc, "", rule))
 	return string(out)
-}
-
-// taskTypeNames are the Gemini TaskType enum names by number.
-var taskTypeNames = []string{
-	"TASK_TYPE_UNSPECIFIED", "RETRIEVAL_QUERY", "RETRIEVAL_DOCUMENT", "SEMANTIC_SIMILARITY",
-	"CLASSIFICATION", "CLUSTERING", "QUESTION_ANSWERING", "FACT_VERIFICATION", "CODE_RETRIEVAL_QUERY",
 }
 
 // canonicalValue rewrites a decoded JSON value into its canonical form;
 // field is the snake_case name of the field holding it.
-func canonicalValue(v any, field string) any {
+func canonicalValue(v any, field string, rule ValueRule) any {
 	switch x := v.(type) {
 	case map[string]any:
 		out := make(map[string]any, len(x))
@@ -223,34 +154,23 @@ func canonicalValue(v any, field string) any {
 			if val == nil {
 				continue // proto3 JSON: null is the same as absent
 			}
-			out[name] = canonicalValue(val, name)
+			out[name] = canonicalValue(val, name, rule)
 		}
 		return out
 	case []any:
 		out := make([]any, len(x))
 		for i, val := range x {
-			out[i] = canonicalValue(val, field)
+			out[i] = canonicalValue(val, field, rule)
 		}
 		return out
-	case json.Number:
-		if field == "task_type" {
-			if n, err := x.Int64(); err == nil && n >= 0 && int(n) < len(taskTypeNames) {
-				return taskTypeNames[n]
-			}
+	}
+	if rule != nil {
+		if out, ok := rule(field, v); ok {
+			v = out
 		}
-		return canonicalNumber(string(x))
-	case string:
-		switch field {
-		case "task_type":
-			if n, err := strconv.Atoi(x); err == nil && n >= 0 && n < len(taskTypeNames) {
-				return taskTypeNames[n]
-			}
-		case "output_dimensionality", "dimensions", "page_size", "size_bytes", "priority":
-			if _, err := strconv.ParseInt(x, 10, 64); err == nil {
-				return canonicalNumber(x)
-			}
-		}
-		return x
+	}
+	if n, ok := v.(json.Number); ok {
+		return canonicalNumber(string(n))
 	}
 	return v
 }

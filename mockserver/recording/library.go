@@ -26,8 +26,9 @@ import (
 // the same request can be replayed any number of times, in any order.
 type Library struct {
 	mu      sync.RWMutex
-	entries map[string]*entry // by Key.Request, within a family
-	vectors map[vectorKey]json.RawMessage
+	entries map[string]*entry          // by Key.Request, within a family
+	vectors map[string]json.RawMessage // by family and input (Matcher.Inputs)
+	matcher Matcher
 	size    int
 }
 
@@ -46,9 +47,13 @@ type recorded struct {
 	source string // "file.yaml#id"
 }
 
-// NewLibrary returns an empty library.
-func NewLibrary() *Library {
-	return &Library{entries: map[string]*entry{}, vectors: map[vectorKey]json.RawMessage{}}
+// NewLibrary returns an empty library that keys requests with m; with a
+// nil m, requests match by method, path and canonical body alone.
+func NewLibrary(m Matcher) *Library {
+	if m == nil {
+		m = plainMatcher{}
+	}
+	return &Library{entries: map[string]*entry{}, vectors: map[string]json.RawMessage{}, matcher: m}
 }
 
 // Len returns the number of interactions held.
@@ -75,7 +80,7 @@ func (l *Library) AddCassettes(cassettes []Loaded) {
 		go func() {
 			defer wg.Done()
 			for i := next.Add(1) - 1; i < int64(len(all)); i = next.Add(1) - 1 {
-				all[i].index()
+				all[i].index(l.matcher)
 			}
 		}()
 	}
@@ -88,7 +93,7 @@ func (l *Library) AddCassettes(cassettes []Loaded) {
 // Add indexes one interaction; source names it in messages.
 func (l *Library) Add(in *cassette.Interaction, source string) {
 	p := &prepared{in: in, source: source}
-	p.index()
+	p.index(l.matcher)
 	l.insert(p)
 }
 
@@ -99,26 +104,26 @@ type prepared struct {
 	source  string
 	ok      bool // the URL parsed
 	key     Key
-	inputs  []vectorKey       // a Gemini embed request's inputs
+	inputs  []string          // an embedding request's inputs (Matcher.Inputs)
 	vectors []json.RawMessage // and its response's vectors, one per input
 }
 
-func (p *prepared) index() {
+func (p *prepared) index(m Matcher) {
 	in := p.in
 	u, err := url.Parse(in.Request.URL)
 	if err != nil {
 		return
 	}
 	p.ok = true
-	p.key = KeyOf(in.Request.Method, u, []byte(in.Request.Body))
-	if in.Response.Code/100 != 2 || p.key.Family != "gemini" {
+	p.key = m.Key(in.Request.Method, u, in.Request.Headers, []byte(in.Request.Body))
+	if in.Response.Code/100 != 2 {
 		return
 	}
-	inputs, ok := geminiInputs(p.key.Route, p.key.Model, []byte(in.Request.Body))
+	inputs, ok := m.Inputs(p.key, []byte(in.Request.Body))
 	if !ok {
 		return
 	}
-	vectors, ok := geminiVectors(p.key.Route, []byte(in.Response.Body))
+	vectors, ok := m.Vectors(p.key, []byte(in.Response.Body))
 	if !ok || len(vectors) != len(inputs) {
 		return
 	}
@@ -139,8 +144,8 @@ func (l *Library) insert(p *prepared) {
 	}
 	e.interactions = append(e.interactions, recorded{in: p.in, source: p.source})
 	l.size++
-	for i, k := range p.inputs {
-		if _, seen := l.vectors[k]; !seen {
+	for i, input := range p.inputs {
+		if k := key.Family + "\x00" + input; l.vectors[k] == nil {
 			l.vectors[k] = p.vectors[i]
 		}
 	}
@@ -155,9 +160,9 @@ type Answer struct {
 	Source   string        // which interaction(s) it came from
 }
 
-// Lookup finds the recorded answer to a request, or explains the miss.
-func (l *Library) Lookup(method string, u *url.URL, body []byte) (*Answer, *Miss) {
-	key := KeyOf(method, u, body)
+// Lookup finds the recorded answer to the request of key and body, or
+// explains the miss.
+func (l *Library) Lookup(key Key, body []byte) (*Answer, *Miss) {
 	// The interaction is picked under the lock: recording appends to
 	// e.interactions while others replay.
 	l.mu.RLock()
@@ -179,27 +184,26 @@ func (l *Library) Lookup(method string, u *url.URL, body []byte) (*Answer, *Miss
 	return nil, l.miss(key)
 }
 
-// fromVectors answers an embed request whose inputs were all recorded.
+// fromVectors answers an embedding request whose inputs were all
+// recorded.
 func (l *Library) fromVectors(key Key, body []byte) *Answer {
-	if key.Family != "gemini" {
-		return nil
-	}
-	inputs, ok := geminiInputs(key.Route, key.Model, body)
+	inputs, ok := l.matcher.Inputs(key, body)
 	if !ok {
 		return nil
 	}
 	vectors := make([]json.RawMessage, len(inputs))
 	l.mu.RLock()
-	defer l.mu.RUnlock()
-	for i, k := range inputs {
-		if vectors[i], ok = l.vectors[k]; !ok {
+	for i, input := range inputs {
+		if vectors[i], ok = l.vectors[key.Family+"\x00"+input]; !ok {
+			l.mu.RUnlock()
 			return nil
 		}
 	}
+	l.mu.RUnlock()
 	return &Answer{
 		Status: http.StatusOK,
 		Header: http.Header{"Content-Type": {"application/json; charset=UTF-8"}},
-		Body:   geminiResponse(key.Route, vectors),
+		Body:   l.matcher.Answer(key, vectors),
 		Source: "recorded vectors",
 	}
 }

@@ -22,66 +22,6 @@ func mustURL(t *testing.T, s string) *url.URL {
 	return u
 }
 
-func TestKeysIgnoreWhatDoesNotChangeTheAnswer(t *testing.T) {
-	base := KeyOf("POST", mustURL(t, "http://h/v1beta/models/gemini-embedding-001:batchEmbedContents"),
-		[]byte(`{"requests":[{"model":"models/gemini-embedding-001","content":{"parts":[{"text":"hi"}],"role":"user"},"taskType":"RETRIEVAL_QUERY","outputDimensionality":256}]}`))
-	assert.Equal(t, "gemini", base.Family)
-	assert.Equal(t, "batchEmbedContents", base.Route)
-	assert.Equal(t, "gemini-embedding-001", base.Model)
-	same := map[string]struct{ url, body string }{
-		"key in the query":        {"http://other/v1beta/models/gemini-embedding-001:batchEmbedContents?key=AIzaSecret", `{"requests":[{"model":"models/gemini-embedding-001","content":{"parts":[{"text":"hi"}],"role":"user"},"taskType":"RETRIEVAL_QUERY","outputDimensionality":256}]}`},
-		"v1 instead of v1beta":    {"http://h/v1/models/gemini-embedding-001:batchEmbedContents", `{"requests":[{"model":"models/gemini-embedding-001","content":{"parts":[{"text":"hi"}],"role":"user"},"taskType":"RETRIEVAL_QUERY","outputDimensionality":256}]}`},
-		"key order, spacing":      {"http://h/v1beta/models/gemini-embedding-001:batchEmbedContents", `{ "requests": [ { "outputDimensionality": 256, "taskType": "RETRIEVAL_QUERY", "content": {"role":"user", "parts":[{"text":"hi"}]}, "model":"models/gemini-embedding-001" } ] }`},
-		"snake_case":              {"http://h/v1beta/models/gemini-embedding-001:batchEmbedContents", `{"requests":[{"model":"models/gemini-embedding-001","content":{"parts":[{"text":"hi"}],"role":"user"},"task_type":"RETRIEVAL_QUERY","output_dimensionality":256}]}`},
-		"enum number, string int": {"http://h/v1beta/models/gemini-embedding-001:batchEmbedContents", `{"requests":[{"model":"models/gemini-embedding-001","content":{"parts":[{"text":"hi"}],"role":"user"},"taskType":1,"outputDimensionality":"256"}]}`},
-		"nulls":                   {"http://h/v1beta/models/gemini-embedding-001:batchEmbedContents", `{"requests":[{"model":"models/gemini-embedding-001","content":{"parts":[{"text":"hi"}],"role":"user"},"taskType":"RETRIEVAL_QUERY","outputDimensionality":256,"title":null}]}`},
-	}
-	for name, r := range same {
-		assert.Equal(t, base, KeyOf("POST", mustURL(t, r.url), []byte(r.body)), name)
-	}
-	different := map[string]string{
-		"text":  `{"requests":[{"model":"models/gemini-embedding-001","content":{"parts":[{"text":"hi!"}],"role":"user"},"taskType":"RETRIEVAL_QUERY","outputDimensionality":256}]}`,
-		"task":  `{"requests":[{"model":"models/gemini-embedding-001","content":{"parts":[{"text":"hi"}],"role":"user"},"taskType":"RETRIEVAL_DOCUMENT","outputDimensionality":256}]}`,
-		"dims":  `{"requests":[{"model":"models/gemini-embedding-001","content":{"parts":[{"text":"hi"}],"role":"user"},"taskType":"RETRIEVAL_QUERY","outputDimensionality":128}]}`,
-		"empty": ``,
-		// Not the same request: the API refuses it (a stray closing brace).
-		"stray brace": `{"requests":[{"model":"models/gemini-embedding-001","content":{"parts":[{"text":"hi"}],"role":"user"},"taskType":"RETRIEVAL_QUERY","outputDimensionality":256}]}}`,
-	}
-	for name, body := range different {
-		k := KeyOf("POST", mustURL(t, "http://h/v1beta/models/gemini-embedding-001:batchEmbedContents"), []byte(body))
-		assert.NotEqual(t, base, k, name)
-	}
-}
-
-func TestRouteKinds(t *testing.T) {
-	tests := map[string][3]string{
-		"POST /v1/embeddings":                          {"openai", "embeddings", ""},
-		"POST /openai/deployments/dep/embeddings":      {"openai", "embeddings", "dep"},
-		"GET /v1beta/models":                           {"gemini", "models.list", ""},
-		"GET /v1beta/models/gemini-embedding-001":      {"gemini", "models.get", "gemini-embedding-001"},
-		"POST /v1/models/m:embedContent":               {"gemini", "embedContent", "m"},
-		"POST /v1beta/models/m:asyncBatchEmbedContent": {"gemini", "asyncBatchEmbedContent", "m"},
-		"GET /v1beta/batches":                          {"gemini", "batches.list", ""},
-		"GET /v1beta/batches/abc":                      {"gemini", "batches.get", ""},
-		"POST /v1beta/batches/abc:cancel":              {"gemini", "batches.cancel", ""},
-		"DELETE /v1beta/batches/abc":                   {"gemini", "batches.delete", ""},
-		"POST /upload/v1beta/files":                    {"gemini", "files.upload", ""},
-		"GET /v1beta/files/x:download":                 {"gemini", "files.download", ""},
-		"GET /download/v1beta/files/x:download":        {"gemini", "files.download", ""},
-		"GET /api/embeddings":                          {"http", "GET /api/embeddings", ""},
-	}
-	for req, want := range tests {
-		method, path, _ := strings.Cut(req, " ")
-		k := KeyOf(method, mustURL(t, "http://h"+path), nil)
-		assert.Equal(t, want, [3]string{k.Family, k.Route, k.Model}, req)
-	}
-	// A body that is not JSON is matched by its bytes.
-	a := KeyOf("POST", mustURL(t, "http://h/upload/v1beta/files?upload_id=1"), []byte("\x00\x01binary"))
-	b := KeyOf("POST", mustURL(t, "http://h/upload/v1beta/files?upload_id=1"), []byte("\x00\x01binarz"))
-	assert.NotEqual(t, a, b)
-	assert.Contains(t, a.Request, "bytes:8:")
-}
-
 func interaction(method, rawURL, reqBody string, status int, respBody string) *cassette.Interaction {
 	return &cassette.Interaction{
 		Request:  cassette.Request{Method: method, URL: rawURL, Body: reqBody, Headers: http.Header{}},
@@ -234,14 +174,14 @@ func TestCheckCredentials(t *testing.T) {
 }
 
 func TestLibraryReplaysInAnyOrderAndRepeats(t *testing.T) {
-	lib := NewLibrary()
+	lib := NewLibrary(testMatcher{})
 	path := "http://h/v1beta/models/m:embedContent"
 	lib.Add(interaction("POST", path, `{"content":{"parts":[{"text":"a"}]}}`, 200, `{"embedding":{"values":[1,2]}}`), "t.yaml#0")
 	lib.Add(interaction("POST", path, `{"content":{"parts":[{"text":"b"}]}}`, 200, `{"embedding":{"values":[3,4]}}`), "t.yaml#1")
 	assert.Equal(t, 2, lib.Len())
 	for range 3 {
 		for _, c := range []struct{ text, want string }{{"b", "[3,4]"}, {"a", "[1,2]"}} {
-			a, miss := lib.Lookup("POST", mustURL(t, path), []byte(`{"content":{"parts":[{"text":"`+c.text+`"}]}}`))
+			a, miss := lookup(lib, "POST", mustURL(t, path), []byte(`{"content":{"parts":[{"text":"`+c.text+`"}]}}`))
 			require.Nil(t, miss)
 			assert.Contains(t, string(a.Body), c.want)
 		}
@@ -249,56 +189,34 @@ func TestLibraryReplaysInAnyOrderAndRepeats(t *testing.T) {
 }
 
 func TestLibraryWalksARecordedSequence(t *testing.T) {
-	lib := NewLibrary()
+	lib := NewLibrary(testMatcher{})
 	for i, state := range []string{"PENDING", "RUNNING", "SUCCEEDED"} {
 		lib.Add(interaction("GET", "http://h/v1beta/batches/x", "", 200, state), fmt.Sprintf("t#%d", i))
 	}
 	var got []string
 	for range 5 {
-		a, miss := lib.Lookup("GET", mustURL(t, "http://h/v1beta/batches/x"), nil)
+		a, miss := lookup(lib, "GET", mustURL(t, "http://h/v1beta/batches/x"), nil)
 		require.Nil(t, miss)
 		got = append(got, string(a.Body))
 	}
 	assert.Equal(t, []string{"PENDING", "RUNNING", "SUCCEEDED", "SUCCEEDED", "SUCCEEDED"}, got)
 }
 
-func TestVectorLevelReplay(t *testing.T) {
-	lib := NewLibrary()
-	batch := "http://h/v1beta/models/m:batchEmbedContents"
-	lib.Add(interaction("POST", batch,
-		`{"requests":[{"model":"models/m","content":{"parts":[{"text":"a"}]},"outputDimensionality":2},{"model":"models/m","content":{"parts":[{"text":"b"}]},"outputDimensionality":2}]}`,
-		200, "{\n  \"embeddings\": [\n    {\"values\": [0.5,\n 1e-05]},\n    {\"values\": [3, 4]}\n  ]\n}"), "t#0")
-	lib.Add(interaction("POST", "http://h/v1beta/models/m:embedContent", `{"content":{"parts":[{"text":"c"}]},"task_type":"RETRIEVAL_QUERY"}`,
-		200, `{"embedding":{"values":[5,6]}}`), "t#1")
-
-	// A single from a batch.
-	a, miss := lib.Lookup("POST", mustURL(t, "http://h/v1beta/models/m:embedContent"), []byte(`{"content":{"parts":[{"text":"b"}]},"output_dimensionality":2}`))
-	require.Nil(t, miss)
-	assert.Equal(t, `{"embedding":{"values":[3,4]}}`, string(a.Body))
-	// A new batch from a batch's items and a single, in another order.
-	a, miss = lib.Lookup("POST", mustURL(t, batch), []byte(`{"requests":[{"model":"models/m","content":{"parts":[{"text":"c"}]},"taskType":1},{"model":"models/m","content":{"parts":[{"text":"a"}]},"outputDimensionality":"2"}]}`))
-	require.Nil(t, miss)
-	assert.Equal(t, `{"embeddings":[{"values":[5,6]},{"values":[0.5,1e-05]}]}`, string(a.Body))
-	// One unrecorded input is a miss.
-	_, miss = lib.Lookup("POST", mustURL(t, batch), []byte(`{"requests":[{"model":"models/m","content":{"parts":[{"text":"a"}]},"outputDimensionality":2},{"model":"models/m","content":{"parts":[{"text":"z"}]}}]}`))
-	require.NotNil(t, miss)
-}
-
 func TestMissNamesTheNearestRecordedRequest(t *testing.T) {
-	lib := NewLibrary()
+	lib := NewLibrary(testMatcher{})
 	path := "http://h/v1beta/models/m:batchEmbedContents"
 	lib.Add(interaction("POST", path, `{"requests":[{"model":"models/m","content":{"parts":[{"text":"the quick fox"}]}}]}`, 200, `{}`), "tape.yaml#0")
 	lib.Add(interaction("POST", path, `{"requests":[{"model":"models/m","content":{"parts":[{"text":"something else entirely"}]},"title":"t"}]}`, 200, `{}`), "tape.yaml#1")
 	lib.Add(interaction("GET", "http://h/v1beta/models", ``, 200, `{}`), "tape.yaml#2")
 
-	_, miss := lib.Lookup("POST", mustURL(t, path), []byte(`{"requests":[{"model":"models/m","content":{"parts":[{"text":"the quick dog"}]}}]}`))
+	_, miss := lookup(lib, "POST", mustURL(t, path), []byte(`{"requests":[{"model":"models/m","content":{"parts":[{"text":"the quick dog"}]}}]}`))
 	require.NotNil(t, miss)
 	require.NotNil(t, miss.Nearest)
 	assert.Equal(t, "tape.yaml#0", miss.Nearest.Source)
 	assert.Equal(t, []Difference{{Path: "requests[0].content.parts[0].text", Recorded: `"the quick fox"`, Got: `"the quick dog"`}}, miss.Nearest.Differences)
 	assert.Equal(t, `embedmock: no recorded interaction matches this request (gemini batchEmbedContents (m)). Nearest recorded: tape.yaml#0 (gemini batchEmbedContents (m)), which differs in requests[0].content.parts[0].text (recorded "the quick fox", got "the quick dog"). Record it (--on-miss record) or answer misses with fake vectors (--on-miss fake).`, miss.Message())
 
-	_, miss = lib.Lookup("GET", mustURL(t, "http://h/api/other"), nil)
+	_, miss = lookup(lib, "GET", mustURL(t, "http://h/api/other"), nil)
 	require.NotNil(t, miss)
 	assert.Nil(t, miss.Nearest, "nothing of the same family")
 	assert.Contains(t, miss.Message(), "The cassettes hold no comparable request.")
@@ -327,7 +245,7 @@ func TestLoadCassettesFromDirectories(t *testing.T) {
 // misses look at every entry: none may read an entry's interactions outside
 // the library's lock (go test -race).
 func TestReplayWhileRecordingTheSameRequest(t *testing.T) {
-	lib := NewLibrary()
+	lib := NewLibrary(testMatcher{})
 	const embed = "http://h/v1beta/models/gemini-embedding-001:embedContent"
 	body := `{"content":{"parts":[{"text":"same"}]}}`
 	lib.Add(interaction("POST", embed, body, 200, `{"embedding":{"values":[1]}}`), "first")
@@ -341,11 +259,11 @@ func TestReplayWhileRecordingTheSameRequest(t *testing.T) {
 	for range 2 {
 		wg.Go(func() {
 			for range 200 {
-				a, miss := lib.Lookup("POST", u, []byte(body))
+				a, miss := lookup(lib, "POST", u, []byte(body))
 				if assert.Nil(t, miss) {
 					assert.Equal(t, 200, a.Status)
 				}
-				_, miss = lib.Lookup("POST", u, []byte(`{"content":{"parts":[{"text":"other"}]}}`))
+				_, miss = lookup(lib, "POST", u, []byte(`{"content":{"parts":[{"text":"other"}]}}`))
 				if assert.NotNil(t, miss) && assert.NotNil(t, miss.Nearest) {
 					assert.Equal(t, "first", miss.Nearest.Source)
 				}
@@ -353,4 +271,30 @@ func TestReplayWhileRecordingTheSameRequest(t *testing.T) {
 		})
 	}
 	wg.Wait()
+}
+
+func TestVectorLevelReplay(t *testing.T) {
+	lib := NewLibrary(testMatcher{})
+	lib.Add(interaction("POST", "http://h/toy/m:embed", `{"inputs":["a","b"]}`, 200, "{\"vectors\": [[1, 2], [3,4]]}"), "t#0")
+	lib.Add(interaction("POST", "http://h/toy/m:embed", `{"inputs":["c"]}`, 200, `{"vectors":[[5,6]]}`), "t#1")
+	lib.Add(interaction("POST", "http://h/toy/n:embed", `{"inputs":["d"]}`, 200, `{"vectors":[[7]]}`), "t#2")
+	lib.Add(interaction("POST", "http://h/toy/m:embed", `{"inputs":["e"]}`, 500, `{"vectors":[[8]]}`), "t#3")
+
+	a, miss := lookup(lib, "POST", mustURL(t, "http://h/toy/m:embed"), []byte(`{"inputs":["c","a"]}`))
+	require.Nil(t, miss)
+	assert.Equal(t, `{"vectors":[[5,6],[1,2]]}`, string(a.Body))
+	assert.Equal(t, "recorded vectors", a.Source)
+	for _, body := range []string{`{"inputs":["a","z"]}`, `{"inputs":["d"]}`, `{"inputs":["a","e"]}`} {
+		_, miss = lookup(lib, "POST", mustURL(t, "http://h/toy/m:embed"), []byte(body))
+		assert.NotNil(t, miss, "%s: unrecorded, another model's or a failed answer's input", body)
+	}
+}
+
+func TestRedactionKeepsTheAuthScheme(t *testing.T) {
+	in := interaction("GET", "http://h/v1/models", "", 200, "{}")
+	in.Request.Headers.Set("Authorization", "Bearer sk-0123456789abcdef")
+	in.Request.Headers.Set("Proxy-Authorization", "Basic dXNlcjpwYXNzd29yZA==")
+	NewRedactor(nil, nil).Redact(in)
+	assert.Equal(t, "Bearer "+Redacted, in.Request.Headers.Get("Authorization"))
+	assert.Equal(t, "Basic "+Redacted, in.Request.Headers.Get("Proxy-Authorization"))
 }

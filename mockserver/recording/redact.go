@@ -84,7 +84,7 @@ func (r *Redactor) secrets(in *cassette.Interaction) []string {
 	for _, name := range r.headers {
 		for _, v := range in.Request.Headers.Values(name) {
 			add(v)
-			if scheme, token, ok := strings.Cut(v, " "); ok && (strings.EqualFold(scheme, "Bearer") || strings.EqualFold(scheme, "Basic")) {
+			if scheme, token, ok := strings.Cut(v, " "); ok && isAuthScheme(scheme) {
 				add(token)
 			}
 		}
@@ -109,6 +109,11 @@ func (r *Redactor) redactHeaders(h http.Header, secrets []string) {
 		for i, v := range values {
 			if secret {
 				values[i] = Redacted
+				// The scheme is no secret, and tells the APIs apart
+				// (OpenAI's bearer token on a path Gemini shares).
+				if scheme, _, ok := strings.Cut(strings.TrimSpace(v), " "); ok && isAuthScheme(scheme) {
+					values[i] = scheme + " " + Redacted
+				}
 			} else {
 				values[i] = replaceSecrets(v, secrets)
 			}
@@ -198,4 +203,10 @@ func (r *Redactor) redactFields(v any) bool {
 		}
 	}
 	return changed
+}
+
+// isAuthScheme reports whether s is an HTTP authentication scheme whose
+// credentials follow it.
+func isAuthScheme(s string) bool {
+	return strings.EqualFold(s, "Bearer") || strings.EqualFold(s, "Basic")
 }
