@@ -90,7 +90,6 @@ func (rl *rateLimiter) reset() {
 	clear(rl.buckets)
 }
 
-
 // control applies the test controls to a request before any answer is
 // computed: rate limits (routes that embed only), then injected faults
 // (per-request headers, scheduled, random). It reports whether it

@@ -110,7 +110,7 @@ func claimedRoute(method, prefix, rest string) (kind, model string) {
 }
 
 // Summarize counts the inputs of an embedding request and estimates its
-// tokens.
+// tokens. It reads what it can of a request the API would refuse.
 func (g *Family) Summarize(c *family.Call, body []byte) family.Summary {
 	if c.Kind != "embedContent" && c.Kind != "batchEmbedContents" {
 		return family.Summary{}
@@ -120,55 +120,36 @@ func (g *Family) Summarize(c *family.Call, body []byte) family.Summary {
 		return family.Summary{}
 	}
 	obj, _ := doc.(map[string]any)
-	var s family.Summary
-	switch c.Kind {
-	case "embedContent":
-		s.Inputs = 1
-		s.TaskType, s.Dimensions = SummarizeRequest(obj)
-		s.Tokens = fakeembed.EstimateTokens(textOf(obj))
-	case "batchEmbedContents":
-		items, _ := obj["requests"].([]any)
-		s.Inputs = len(items)
-		for i, item := range items {
-			req, _ := item.(map[string]any)
-			if i == 0 {
-				s.TaskType, s.Dimensions = SummarizeRequest(req)
-			}
-			s.Tokens += fakeembed.EstimateTokens(textOf(req))
+	items := []any{obj}
+	if c.Kind == "batchEmbedContents" {
+		items, _ = obj["requests"].([]any)
+	}
+	s := family.Summary{Inputs: len(items)}
+	for i, item := range items {
+		req := SummarizeRequest(item)
+		if i == 0 {
+			s.TaskType, s.Dimensions = req.task, req.outputDims
 		}
+		s.Tokens += fakeembed.EstimateTokens(req.joinedText())
 	}
 	return s
 }
 
-// SummarizeRequest reports the task type and output dimension an
-// EmbedContentRequest object asks for, leniently (for the journal).
-func SummarizeRequest(req map[string]any) (task string, dims int) {
-	task, _ = decodeTaskType(req, nil, "v1beta")
-	dims, _ = googleapi.Int32(req, "outputDimensionality", "output_dimensionality", nil)
-	if cfg, ok := googleapi.Field(req, "embedContentConfig", "embed_content_config").(map[string]any); ok {
-		if t, _ := decodeTaskType(cfg, nil, "v1beta"); t != "" {
-			task = t
-		}
-		if d, _ := googleapi.Int32(cfg, "outputDimensionality", "output_dimensionality", nil); d != 0 {
-			dims = d
-		}
-	}
-	return task, dims
+// SummarizeRequest decodes what it can of an EmbedContentRequest object,
+// for the journal: a request the API would refuse keeps the fields read
+// before the fault.
+func SummarizeRequest(v any) EmbedRequest {
+	obj, _ := v.(map[string]any)
+	req, _ := DecodeEmbedRequest(obj, nil, "v1beta")
+	return req
 }
 
-// textOf is the joined text of a request object's parts, leniently.
-func textOf(req map[string]any) string {
-	content, _ := req["content"].(map[string]any)
-	parts, _ := content["parts"].([]any)
-	var texts []string
-	for _, p := range parts {
-		part, _ := p.(map[string]any)
-		if t, ok := part["text"].(string); ok {
-			texts = append(texts, t)
-		}
-	}
-	return strings.Join(texts, "\n")
-}
+// TaskType is the request's canonical task type name, "" when
+// unspecified.
+func (r EmbedRequest) TaskType() string { return r.task }
+
+// OutputDimensionality is the requested output dimension, 0 when unset.
+func (r EmbedRequest) OutputDimensionality() int { return r.outputDims }
 
 // errEmbedModelNotFound is the 404 of embedContent and batchEmbedContents
 // (the text says embedContent for both, as the real API's does).

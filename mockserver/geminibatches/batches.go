@@ -206,12 +206,17 @@ func (g *Family) newBatchJob(obj map[string]any, model *gemini.Model, c *family.
 
 // addBatchJob stores a new job if there is room and returns it as created.
 func (g *Family) addBatchJob(j *batchJob) (jobSnapshot, *googleapi.Error) {
-	j.Failure = g.failures.take()
 	// The snapshot is taken before the job is published: from then on a
-	// concurrent get or list may finish it and rewrite its record.
-	created := jobSnapshot{batchRecord: j.batchRecord, state: batchPending, changed: j.CreateTime}
-	if gerr := g.jobs.add(j, g.cfg.MaxJobs); gerr != nil {
-		g.failures.giveBack(j.Failure)
+	// concurrent get or list may finish it and rewrite its record. A
+	// scheduled failure is taken only by a job that is stored.
+	var created jobSnapshot
+	gerr := g.jobs.add(j, g.cfg.MaxJobs, func(j *batchJob) func() {
+		var undo func()
+		j.Failure, undo = g.failures.take()
+		created = jobSnapshot{batchRecord: j.batchRecord, state: batchPending, changed: j.CreateTime}
+		return undo
+	})
+	if gerr != nil {
 		return jobSnapshot{}, gerr
 	}
 	return created, nil

@@ -31,10 +31,11 @@ func (f Failure) WithDefaults() Failure {
 }
 
 // failures are the scheduled batch failures, used in the order they were
-// scheduled.
+// scheduled. Its mutex is a leaf: nothing else is locked while it is held.
 type failures struct {
 	mu        sync.Mutex
 	scheduled []Failure
+	clears    int // how many times the schedule was cleared
 }
 
 func (fs *failures) add(f Failure) error {
@@ -58,34 +59,30 @@ func (fs *failures) clear() {
 	fs.mu.Lock()
 	defer fs.mu.Unlock()
 	fs.scheduled = nil
+	fs.clears++
 }
 
-// take consumes one scheduled failure, if any.
-func (fs *failures) take() *googleapi.RPCStatus {
+// take consumes one scheduled failure, if any, and returns what puts it
+// back first in line (for a job that could not be stored), unless the
+// schedule was cleared meanwhile.
+func (fs *failures) take() (*googleapi.RPCStatus, func()) {
 	fs.mu.Lock()
 	defer fs.mu.Unlock()
 	if len(fs.scheduled) == 0 {
-		return nil
+		return nil, func() {}
 	}
-	f := &fs.scheduled[0]
-	status := &googleapi.RPCStatus{Code: f.Code, Message: f.Message}
-	if f.Count--; f.Count == 0 {
+	f := fs.scheduled[0]
+	if fs.scheduled[0].Count--; fs.scheduled[0].Count == 0 {
 		fs.scheduled = fs.scheduled[1:]
 	}
-	return status
-}
-
-// giveBack returns a failure taken for a job that could not be created,
-// to the front of the schedule.
-func (fs *failures) giveBack(s *googleapi.RPCStatus) {
-	if s == nil {
-		return
+	clears := fs.clears
+	undo := func() {
+		fs.mu.Lock()
+		defer fs.mu.Unlock()
+		if fs.clears != clears {
+			return
+		}
+		fs.scheduled = append([]Failure{{Count: 1, Code: f.Code, Message: f.Message}}, fs.scheduled...)
 	}
-	fs.mu.Lock()
-	defer fs.mu.Unlock()
-	if len(fs.scheduled) > 0 && fs.scheduled[0].Code == s.Code && fs.scheduled[0].Message == s.Message {
-		fs.scheduled[0].Count++
-		return
-	}
-	fs.scheduled = append([]Failure{{Count: 1, Code: s.Code, Message: s.Message}}, fs.scheduled...)
+	return &googleapi.RPCStatus{Code: f.Code, Message: f.Message}, undo
 }

@@ -92,7 +92,8 @@ func (g *Family) Summarize(c *family.Call, body []byte) family.Summary {
 	if len(items) > 0 {
 		item, _ := items[0].(map[string]any)
 		req, _ := item["request"].(map[string]any)
-		s.TaskType, s.Dimensions = gemini.SummarizeRequest(req)
+		first := gemini.SummarizeRequest(req)
+		s.TaskType, s.Dimensions = first.TaskType(), first.OutputDimensionality()
 	}
 	return s
 }

@@ -18,7 +18,8 @@ import (
 // work on it (finishing, cancelling, deleting), and is taken first; the
 // store's mutex guards the map and is held only to read or swap records,
 // never while a job's mutex is awaited. A job's record is written with
-// both held, so either one suffices to read it.
+// both held, so either one suffices to read it. The only lock taken under
+// the store's is the leaf lock of the failure schedule.
 type jobStore struct {
 	mu   sync.Mutex
 	disk *store.Dir // nil: memory only
@@ -43,15 +44,22 @@ func newJobStore(disk *store.Dir) (*jobStore, error) {
 	return st, nil
 }
 
-// add stores a new job if fewer than limit are stored.
-func (st *jobStore) add(j *batchJob, limit int) *googleapi.Error {
+// add stores a new job if fewer than limit are stored. prepare, when
+// set, completes the job once it has room (it may take only leaf locks),
+// and returns what undoes that if the job cannot be stored after all.
+func (st *jobStore) add(j *batchJob, limit int, prepare func(*batchJob) (undo func())) *googleapi.Error {
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	if len(st.jobs) >= limit {
 		return googleapi.StoreFull("batch jobs", limit)
 	}
+	undo := func() {}
+	if prepare != nil {
+		undo = prepare(j)
+	}
 	if st.disk != nil {
 		if err := st.disk.WriteJSON("jobs", j.ID+".json", &j.batchRecord); err != nil {
+			undo()
 			return googleapi.StorageError(err)
 		}
 	}
