@@ -1,66 +1,30 @@
 package mockserver
 
 import (
-	"bufio"
 	"encoding/json"
-	"io"
 	"net/http"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/embedmock/embedmock/mockserver/family/familytest"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
 
 // capturedRequest is one line of testdata/captures/*.jsonl: a request an
 // official client library sent, and the status a correct server answers.
-type capturedRequest struct {
-	Seq        int        `json:"seq"`
-	Method     string     `json:"method"`
-	URL        string     `json:"url"`
-	RawHeaders [][]string `json:"rawHeaders"`
-	Body       string     `json:"body"`
-	Status     int        `json:"status"`
-}
+type capturedRequest = familytest.Capture
 
 func loadCaptures(t *testing.T, file string) []capturedRequest {
-	t.Helper()
-	f, err := os.Open(filepath.Join("testdata", "captures", file))
-	require.NoError(t, err)
-	defer f.Close()
-	var out []capturedRequest
-	sc := bufio.NewScanner(f)
-	sc.Buffer(nil, 1<<20)
-	for sc.Scan() {
-		var c capturedRequest
-		require.NoError(t, json.Unmarshal(sc.Bytes(), &c))
-		out = append(out, c)
-	}
-	require.NoError(t, sc.Err())
-	require.NotEmpty(t, out)
-	return out
+	return familytest.Captures(t, filepath.Join("testdata", "captures", file))
 }
 
 // replay sends a captured request with its original headers.
 func replay(t *testing.T, base string, c capturedRequest) response {
 	t.Helper()
-	req, err := http.NewRequest(c.Method, base+c.URL, strings.NewReader(c.Body))
-	require.NoError(t, err)
-	for _, h := range c.RawHeaders {
-		switch strings.ToLower(h[0]) {
-		case "host", "content-length", "connection":
-			continue
-		}
-		req.Header.Add(h[0], h[1])
-	}
-	resp, err := http.DefaultClient.Do(req)
-	require.NoError(t, err)
-	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
-	require.NoError(t, err)
-	return response{status: resp.StatusCode, header: resp.Header, body: body}
+	r := familytest.Replay(t, base, c)
+	return response{status: r.Status, header: r.Header, body: r.Body}
 }
 
 // TestGeminiCaptures replays every Gemini request that official SDKs sent

@@ -5,13 +5,12 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
-	"io"
 	"math"
 	"net/http"
 	"net/http/httptest"
-	"strings"
 	"testing"
 
+	"github.com/embedmock/embedmock/mockserver/family/familytest"
 	"github.com/embedmock/embedmock/mockserver/gemini"
 	"github.com/embedmock/embedmock/mockserver/googleapi"
 	"github.com/stretchr/testify/require"
@@ -70,27 +69,8 @@ type response struct {
 // added unless headers set it (to "" to send none).
 func do(t testing.TB, method, url, body string, headers ...string) response {
 	t.Helper()
-	var r io.Reader
-	if body != "" {
-		r = strings.NewReader(body)
-	}
-	req, err := http.NewRequest(method, url, r)
-	require.NoError(t, err)
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("X-Goog-Api-Key", testKey)
-	for i := 0; i+1 < len(headers); i += 2 {
-		if headers[i+1] == "" {
-			req.Header.Del(headers[i])
-		} else {
-			req.Header.Set(headers[i], headers[i+1])
-		}
-	}
-	resp, err := http.DefaultClient.Do(req)
-	require.NoError(t, err)
-	defer resp.Body.Close()
-	data, err := io.ReadAll(resp.Body)
-	require.NoError(t, err)
-	return response{status: resp.StatusCode, header: resp.Header, body: data}
+	r := familytest.Do(t, method, url, body, append([]string{"X-Goog-Api-Key", testKey}, headers...)...)
+	return response{status: r.Status, header: r.Header, body: r.Body}
 }
 
 // googleErr decodes a Google error envelope, failing the test if the body

@@ -213,6 +213,22 @@ type Violation struct {
 	Keyword string
 }
 
+// ValueText renders the offending value of a violation as Google's
+// messages do, which every family's texts follow: a string in double
+// quotes (unescaped), anything else as its JSON text.
+func (v *Violation) ValueText() string {
+	switch x := v.Value.(type) {
+	case string:
+		return `"` + x + `"`
+	case json.Number:
+		return x.String()
+	case nil:
+		return "null"
+	}
+	b, _ := json.Marshal(v.Value)
+	return string(b)
+}
+
 // Path is a location inside a JSON document: string object keys and int
 // array indexes.
 type Path []any

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"strings"
 )
 
 // ReadBody reads a whole request body of at most limit bytes.
@@ -46,4 +47,11 @@ func BaseURL(r *http.Request) string {
 		scheme = p
 	}
 	return scheme + "://" + r.Host
+}
+
+// BearerToken is the token of an Authorization: Bearer header, "" when
+// there is none.
+func BearerToken(r *http.Request) string {
+	token, _ := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	return strings.TrimSpace(token)
 }

@@ -31,11 +31,7 @@ func (g *Family) lookupEmbedModel(c *family.Call) (*Model, *googleapi.Error) {
 }
 
 func (g *Family) handleEmbedContent(w http.ResponseWriter, r *http.Request, c *family.Call) {
-	if err := googleapi.CheckQuery(r); err != nil {
-		googleapi.WriteError(w, err)
-		return
-	}
-	body, gerr := googleapi.ReadBody(w, r, g.env.MaxBodyBytes)
+	body, gerr := googleapi.ReadQueryBody(w, r, g.env.MaxBodyBytes)
 	if gerr != nil {
 		googleapi.WriteError(w, gerr)
 		return
@@ -83,11 +79,7 @@ func (g *Family) handleEmbedContent(w http.ResponseWriter, r *http.Request, c *f
 }
 
 func (g *Family) handleBatchEmbedContents(w http.ResponseWriter, r *http.Request, c *family.Call) {
-	if err := googleapi.CheckQuery(r); err != nil {
-		googleapi.WriteError(w, err)
-		return
-	}
-	body, gerr := googleapi.ReadBody(w, r, g.env.MaxBodyBytes)
+	body, gerr := googleapi.ReadQueryBody(w, r, g.env.MaxBodyBytes)
 	if gerr != nil {
 		googleapi.WriteError(w, gerr)
 		return

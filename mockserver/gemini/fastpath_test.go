@@ -1,16 +1,13 @@
 package gemini
 
 import (
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
-	"encoding/json"
-
 	"github.com/stretchr/testify/assert"
-	"github.com/stretchr/testify/require"
 
+	"github.com/embedmock/embedmock/mockserver/family/familytest"
 	"github.com/embedmock/embedmock/mockserver/googleapi"
 	"github.com/embedmock/embedmock/schemas"
 )
@@ -49,14 +46,7 @@ func TestFastPathTakesWhatSDKsSend(t *testing.T) {
 	files, _ := filepath.Glob(filepath.Join("..", "testdata", "captures", "*.jsonl"))
 	fast := 0
 	for _, file := range files {
-		data, err := os.ReadFile(file)
-		require.NoError(t, err)
-		for line := range strings.Lines(string(data)) {
-			var c struct {
-				URL, Body string
-				Status    int
-			}
-			require.NoError(t, json.Unmarshal([]byte(line), &c))
+		for _, c := range familytest.Captures(t, file) {
 			body := []byte(c.Body)
 			switch {
 			case strings.HasSuffix(c.URL, ":embedContent") && c.Status == 200:

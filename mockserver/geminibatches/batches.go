@@ -225,16 +225,26 @@ func (g *Family) addBatchJob(j *batchJob) (jobSnapshot, *googleapi.Error) {
 // observeJob returns a snapshot of job id at now, finishing it first if it
 // is due; it reports false if there is no such job.
 func (g *Family) observeJob(id string) (jobSnapshot, bool) {
+	j, gerr := g.lockJob(id)
+	if gerr != nil {
+		return jobSnapshot{}, false
+	}
+	defer j.mu.Unlock()
+	return g.settleJobLocked(j), true
+}
+
+// lockJob finds job id and locks it; the caller unlocks it.
+func (g *Family) lockJob(id string) (*batchJob, *googleapi.Error) {
 	j := g.jobs.get(id)
 	if j == nil {
-		return jobSnapshot{}, false
+		return nil, errBatchNotFound()
 	}
 	j.mu.Lock()
-	defer j.mu.Unlock()
 	if j.deleted {
-		return jobSnapshot{}, false
+		j.mu.Unlock()
+		return nil, errBatchNotFound()
 	}
-	return g.settleJobLocked(j), true
+	return j, nil
 }
 
 // jobSnapshot is a copy of a job at one moment, for rendering.
@@ -353,25 +363,16 @@ func (g *Family) handleListBatches(w http.ResponseWriter, r *http.Request, c *fa
 }
 
 func (g *Family) handleCancelBatch(w http.ResponseWriter, r *http.Request, c *family.Call) {
-	if err := googleapi.CheckQuery(r); err != nil {
-		googleapi.WriteError(w, err)
-		return
-	}
-	if _, gerr := googleapi.ReadBody(w, r, g.env.MaxBodyBytes); gerr != nil { // empty, or {} from JS
+	if _, gerr := googleapi.ReadQueryBody(w, r, g.env.MaxBodyBytes); gerr != nil { // empty, or {} from JS
 		googleapi.WriteError(w, gerr)
 		return
 	}
-	j := g.jobs.get(c.Var("batch"))
-	if j == nil {
-		googleapi.WriteError(w, errBatchNotFound())
+	j, gerr := g.lockJob(c.Var("batch"))
+	if gerr != nil {
+		googleapi.WriteError(w, gerr)
 		return
 	}
-	j.mu.Lock()
 	defer j.mu.Unlock()
-	if j.deleted {
-		googleapi.WriteError(w, errBatchNotFound())
-		return
-	}
 	if snap := g.settleJobLocked(j); snap.state == batchPending || snap.state == batchRunning {
 		done := j.batchRecord
 		done.Final, done.EndTime, done.Inline = batchCancelled, g.env.Now(), nil
@@ -389,14 +390,13 @@ func (g *Family) handleDeleteBatch(w http.ResponseWriter, r *http.Request, c *fa
 		googleapi.WriteError(w, err)
 		return
 	}
-	j := g.jobs.get(c.Var("batch"))
-	if j == nil {
-		googleapi.WriteError(w, errBatchNotFound())
+	// Locking waits for a finish or cancel in progress, so that it cannot
+	// write the job back to the data dir after it is gone.
+	j, gerr := g.lockJob(c.Var("batch"))
+	if gerr != nil {
+		googleapi.WriteError(w, gerr)
 		return
 	}
-	// Wait for a finish or cancel in progress, so that it cannot write the
-	// job back to the data dir after it is gone.
-	j.mu.Lock()
 	defer j.mu.Unlock()
 	if !g.jobs.remove(j) {
 		googleapi.WriteError(w, errBatchNotFound())

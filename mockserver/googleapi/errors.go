@@ -114,7 +114,7 @@ func SchemaViolation(v *schemas.Violation, apiVersion string) *Error {
 	case schemas.ObjectForScalar:
 		return BadPayload(where, invalidValueAt(where)+" ("+schemas.SnakeCase(v.Field)+"), Starting an object on a scalar field")
 	}
-	return BadPayload(where, invalidValueAt(where)+" ("+ProtoTypeName(v.ProtoType, apiVersion)+"), "+ProtoValueString(v.Value))
+	return BadPayload(where, invalidValueAt(where)+" ("+ProtoTypeName(v.ProtoType, apiVersion)+"), "+v.ValueText())
 }
 
 func quoteName(name string) string { return `"` + name + `"` }
@@ -143,21 +143,6 @@ func ProtoTypeName(t, apiVersion string) string {
 		return "type.googleapis.com/" + t
 	}
 	return "type.googleapis.com/google.ai.generativelanguage." + apiVersion + "." + t
-}
-
-// ProtoValueString renders an offending value as Google's messages do:
-// strings in double quotes (unescaped), anything else as its JSON text.
-func ProtoValueString(v any) string {
-	switch x := v.(type) {
-	case string:
-		return `"` + x + `"`
-	case json.Number:
-		return x.String()
-	case nil:
-		return "null"
-	}
-	b, _ := json.Marshal(v)
-	return string(b)
 }
 
 // UnknownQueryParameter is the 400 for a query parameter that names no

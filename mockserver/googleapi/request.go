@@ -132,13 +132,19 @@ func ReadBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, *Err
 	return body, nil
 }
 
-// ReadRequest checks the query (no parameters but the system ones), reads
-// the body within limit and parses and validates it against schema.
-func ReadRequest(w http.ResponseWriter, r *http.Request, limit int64, schema schemas.Name, apiVersion string) (map[string]any, *Error) {
+// ReadQueryBody checks the query (no parameters but the system ones) and
+// reads the body within limit.
+func ReadQueryBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, *Error) {
 	if err := CheckQuery(r); err != nil {
 		return nil, err
 	}
-	body, err := ReadBody(w, r, limit)
+	return ReadBody(w, r, limit)
+}
+
+// ReadRequest is ReadQueryBody, then the body parsed and validated
+// against schema.
+func ReadRequest(w http.ResponseWriter, r *http.Request, limit int64, schema schemas.Name, apiVersion string) (map[string]any, *Error) {
+	body, err := ReadQueryBody(w, r, limit)
 	if err != nil {
 		return nil, err
 	}

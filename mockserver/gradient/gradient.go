@@ -1,7 +1,6 @@
 package gradient
 
 import (
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -120,8 +119,7 @@ func (f *Family) Authenticate(r *http.Request, _ *family.Call) *family.Failure {
 
 // Caller is the request's bearer token.
 func (f *Family) Caller(r *http.Request) string {
-	token, _ := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-	return strings.TrimSpace(token)
+	return family.BearerToken(r)
 }
 
 func (f *Family) authError(r *http.Request) *apiError {
@@ -196,7 +194,7 @@ func writeError(w http.ResponseWriter, e *apiError) {
 	h["Content-Type"] = []string{"application/json"}
 	h.Del("Content-Length")
 	w.WriteHeader(e.status)
-	w.Write(append(mustMarshal(map[string]string{"message": e.message}), '\n'))
+	w.Write(append(vectorwire.MustMarshal(map[string]string{"message": e.message}), '\n'))
 }
 
 // Summarize implements family.Family: the inputs of an embeddings request,
@@ -305,30 +303,5 @@ func schemaMessage(v *schemas.Violation) string {
 	case "minLength":
 		return where + ": must not be empty"
 	}
-	return where + ": invalid value " + valueString(v.Value)
-}
-
-// valueString renders an offending value as Google's messages do, which
-// the fake's texts have always followed: strings in double quotes
-// (unescaped), anything else as its JSON text.
-func valueString(v any) string {
-	switch x := v.(type) {
-	case string:
-		return `"` + x + `"`
-	case json.Number:
-		return x.String()
-	case nil:
-		return "null"
-	}
-	b, _ := json.Marshal(v)
-	return string(b)
-}
-
-// mustMarshal encodes JSON-safe values.
-func mustMarshal(v any) []byte {
-	b, err := json.Marshal(v)
-	if err != nil {
-		panic(err) // only JSON-safe types are marshalled here
-	}
-	return b
+	return where + ": invalid value " + v.ValueText()
 }

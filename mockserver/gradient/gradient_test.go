@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -127,30 +126,8 @@ func TestCaptures(t *testing.T) {
 	base := newTestServer(t, Config{}, nil)
 	n := 0
 	for _, name := range []string{"gradient-sdk.jsonl", "langchain-community-gradient.jsonl"} {
-		data, err := os.ReadFile(filepath.Join("..", "testdata", "captures", name))
-		require.NoError(t, err)
-		for line := range strings.Lines(string(data)) {
-			var c struct {
-				Method     string     `json:"method"`
-				URL        string     `json:"url"`
-				RawHeaders [][]string `json:"rawHeaders"`
-				Body       string     `json:"body"`
-				Status     int        `json:"status"`
-			}
-			require.NoError(t, json.Unmarshal([]byte(line), &c))
-			req, err := http.NewRequest(c.Method, base+c.URL, strings.NewReader(c.Body))
-			require.NoError(t, err)
-			for _, h := range c.RawHeaders {
-				switch strings.ToLower(h[0]) {
-				case "host", "content-length", "connection":
-					continue
-				}
-				req.Header.Add(h[0], h[1])
-			}
-			resp, err := http.DefaultClient.Do(req)
-			require.NoError(t, err)
-			resp.Body.Close()
-			assert.Equal(t, c.Status, resp.StatusCode, "%s: %s %s %s", name, c.Method, c.URL, c.Body)
+		for _, c := range familytest.Captures(t, filepath.Join("..", "testdata", "captures", name)) {
+			assert.Equal(t, c.Status, familytest.Replay(t, base, c).Status, "%s: %s %s %s", name, c.Method, c.URL, c.Body)
 			n++
 		}
 	}
@@ -196,7 +173,7 @@ func TestWriteFailure(t *testing.T) {
 			w := httptest.NewRecorder()
 			f.WriteFailure(w, r, &c, tt.failure)
 			assert.Equal(t, tt.status, w.Code)
-			assert.Equal(t, string(mustMarshal(map[string]string{"message": tt.message}))+"\n", w.Body.String())
+			assert.Equal(t, string(vectorwire.MustMarshal(map[string]string{"message": tt.message}))+"\n", w.Body.String())
 			assert.Equal(t, "application/json", w.Header().Get("Content-Type"))
 			assert.Empty(t, w.Header().Get("Retry-After"), "the server sets it")
 		})

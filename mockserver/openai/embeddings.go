@@ -135,7 +135,7 @@ func (f *Family) handleEmbeddings(w http.ResponseWriter, r *http.Request, c *fam
 		responseModel = model.ID
 	}
 	b = append(b, `],"model":`...)
-	b = append(b, mustMarshal(responseModel)...)
+	b = append(b, vectorwire.MustMarshal(responseModel)...)
 	b = append(b, `,"usage":{"prompt_tokens":`...)
 	b = strconv.AppendInt(b, int64(total), 10)
 	b = append(b, `,"total_tokens":`...)

@@ -3,10 +3,10 @@ package openai
 import (
 	"crypto/rand"
 	"encoding/hex"
-	"encoding/json"
 	"net/http"
 	"strconv"
 
+	"github.com/embedmock/embedmock/mockserver/vectorwire"
 	"github.com/embedmock/embedmock/schemas"
 )
 
@@ -49,9 +49,9 @@ func writeError(w http.ResponseWriter, e *apiError) {
 		if code == "" {
 			code = strconv.Itoa(e.status)
 		}
-		body = mustMarshal(map[string]any{"error": map[string]any{"code": code, "message": e.message}})
+		body = vectorwire.MustMarshal(map[string]any{"error": map[string]any{"code": code, "message": e.message}})
 	} else {
-		body = mustMarshal(map[string]any{"error": map[string]any{
+		body = vectorwire.MustMarshal(map[string]any{"error": map[string]any{
 			"message": e.message, "type": e.typ, "param": nullable(e.param), "code": nullable(e.code),
 		}})
 	}
@@ -96,13 +96,4 @@ func schemaError(v *schemas.Violation) *apiError {
 		path += "." + v.Field
 	}
 	return invalidInput(path)
-}
-
-// mustMarshal encodes JSON-safe values.
-func mustMarshal(v any) []byte {
-	b, err := json.Marshal(v)
-	if err != nil {
-		panic(err) // only JSON-safe types are marshalled here
-	}
-	return b
 }

@@ -130,8 +130,7 @@ func (f *Family) Authenticate(r *http.Request, _ *family.Call) *family.Failure {
 // Caller is the request's API key: the bearer token, or for Azure
 // OpenAI's deployment routes the api-key header.
 func (f *Family) Caller(r *http.Request) string {
-	key, _ := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-	key = strings.TrimSpace(key)
+	key := family.BearerToken(r)
 	if key == "" && isAzure(r) {
 		key = r.Header.Get("Api-Key")
 	}

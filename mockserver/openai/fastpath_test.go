@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"math"
 	"net/http"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -14,35 +13,14 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/embedmock/embedmock/mockserver/family/familytest"
 	"github.com/embedmock/embedmock/mockserver/vectorwire"
 )
 
-// capturesDir holds the requests official client libraries sent (see its
-// README); the captures belong to package mockserver's tests.
-var capturesDir = filepath.Join("..", "testdata", "captures")
-
-// capturedRequest is one line of a captures file: a request an official
-// client library sent, and the status a correct server answers.
-type capturedRequest struct {
-	Method     string     `json:"method"`
-	URL        string     `json:"url"`
-	RawHeaders [][]string `json:"rawHeaders"`
-	Body       string     `json:"body"`
-	Status     int        `json:"status"`
-}
-
-func loadCaptures(t *testing.T, file string) []capturedRequest {
-	t.Helper()
-	data, err := os.ReadFile(filepath.Join(capturesDir, file))
-	require.NoError(t, err)
-	var out []capturedRequest
-	for line := range strings.Lines(string(data)) {
-		var c capturedRequest
-		require.NoError(t, json.Unmarshal([]byte(line), &c))
-		out = append(out, c)
-	}
-	require.NotEmpty(t, out)
-	return out
+// loadCaptures reads a file of the requests official client libraries
+// sent (see mockserver/testdata/captures/README.md).
+func loadCaptures(t *testing.T, file string) []familytest.Capture {
+	return familytest.Captures(t, filepath.Join("..", "testdata", "captures", file))
 }
 
 var captureFiles = []string{"openai-node.jsonl", "langchain-openai.jsonl", "go-openai.jsonl"}

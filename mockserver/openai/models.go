@@ -93,7 +93,7 @@ func (f *Family) handleModels(w http.ResponseWriter, r *http.Request, c *family.
 			writeError(w, newError(http.StatusNotFound, fmt.Sprintf("The model '%s' does not exist", id), "model", "model_not_found"))
 			return
 		}
-		vectorwire.WriteJSON(w, http.StatusOK, mustMarshal(m.object()))
+		vectorwire.WriteJSON(w, http.StatusOK, vectorwire.MustMarshal(m.object()))
 		return
 	}
 	list := struct {
@@ -103,5 +103,5 @@ func (f *Family) handleModels(w http.ResponseWriter, r *http.Request, c *family.
 	for _, m := range f.models {
 		list.Data = append(list.Data, m.object())
 	}
-	vectorwire.WriteJSON(w, http.StatusOK, mustMarshal(list))
+	vectorwire.WriteJSON(w, http.StatusOK, vectorwire.MustMarshal(list))
 }

@@ -7,9 +7,11 @@
 package familytest
 
 import (
+	"encoding/json"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -54,16 +56,25 @@ type Response struct {
 // name, value pairs, and an empty value removes the header.
 func Do(t testing.TB, method, url, body string, headers ...string) Response {
 	t.Helper()
+	return send(t, method, url, body, true, append([]string{"Content-Type", "application/json"}, headers...)...)
+}
+
+// send sends a request with headers (name, value pairs): set, or added
+// when a name repeats in a replay; an empty value removes the header.
+func send(t testing.TB, method, url, body string, set bool, headers ...string) Response {
+	t.Helper()
 	req, err := http.NewRequest(method, url, strings.NewReader(body))
 	if err != nil {
 		t.Fatalf("familytest: %v", err)
 	}
-	req.Header.Set("Content-Type", "application/json")
 	for i := 0; i+1 < len(headers); i += 2 {
-		if headers[i+1] == "" {
+		switch {
+		case headers[i+1] == "" && set:
 			req.Header.Del(headers[i])
-		} else {
+		case set:
 			req.Header.Set(headers[i], headers[i+1])
+		default:
+			req.Header.Add(headers[i], headers[i+1])
 		}
 	}
 	resp, err := http.DefaultClient.Do(req)
@@ -76,4 +87,53 @@ func Do(t testing.TB, method, url, body string, headers ...string) Response {
 		t.Fatalf("familytest: %v", err)
 	}
 	return Response{Status: resp.StatusCode, Header: resp.Header, Body: data}
+}
+
+// Capture is one request an official client library sent, as the files
+// under mockserver/testdata/captures hold them (one JSON object a line),
+// and the status a correct server answers.
+type Capture struct {
+	Seq        int        `json:"seq"`
+	Method     string     `json:"method"`
+	URL        string     `json:"url"`
+	RawHeaders [][]string `json:"rawHeaders"`
+	Body       string     `json:"body"`
+	Status     int        `json:"status"`
+}
+
+// Captures reads a captures file; it fails the test if the file is
+// missing, empty or not one JSON object a line.
+func Captures(t testing.TB, path string) []Capture {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("familytest: %v", err)
+	}
+	var out []Capture
+	for line := range strings.Lines(string(data)) {
+		var c Capture
+		if err := json.Unmarshal([]byte(line), &c); err != nil {
+			t.Fatalf("familytest: %s: %v", path, err)
+		}
+		out = append(out, c)
+	}
+	if len(out) == 0 {
+		t.Fatalf("familytest: %s holds no captures", path)
+	}
+	return out
+}
+
+// Replay sends a captured request to base with the headers the client
+// sent (but those of its connection).
+func Replay(t testing.TB, base string, c Capture) Response {
+	t.Helper()
+	var headers []string
+	for _, h := range c.RawHeaders {
+		switch strings.ToLower(h[0]) {
+		case "host", "content-length", "connection":
+			continue
+		}
+		headers = append(headers, h[0], h[1])
+	}
+	return send(t, c.Method, base+c.URL, c.Body, false, headers...)
 }
