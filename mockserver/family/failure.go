@@ -80,3 +80,27 @@ func (f *Failure) SetRetryAfter(h http.Header) {
 		h.Set("Retry-After", fmt.Sprint(int((f.RetryAfter+time.Second-1)/time.Second)))
 	}
 }
+
+// FaultText is the message of an injected fault with an HTTP status, for
+// families without words of their own for it: the Gemini API's texts,
+// which embedmock has always answered with, and its own for other
+// statuses.
+func FaultText(status int) string {
+	switch status {
+	case http.StatusBadRequest:
+		return "Request contains an invalid argument."
+	case http.StatusUnauthorized:
+		return "Request had invalid authentication credentials. Expected OAuth 2 access token, login cookie or other valid authentication credential."
+	case http.StatusForbidden:
+		return "The caller does not have permission"
+	case http.StatusNotFound:
+		return "Requested entity was not found."
+	case http.StatusInternalServerError:
+		return "An internal error has occurred. Please retry or report in https://developers.generativeai.google/guide/troubleshooting"
+	case http.StatusServiceUnavailable:
+		return "The model is overloaded. Please try again later."
+	case http.StatusGatewayTimeout:
+		return "Deadline expired before operation could complete."
+	}
+	return fmt.Sprintf("embedmock: injected fault (%d %s)", status, http.StatusText(status))
+}

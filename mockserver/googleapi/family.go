@@ -153,25 +153,10 @@ func cassetteMiss(f *family.Failure) *Error {
 
 // faultError is the API's canonical error for an injected status.
 func faultError(status int, model string) *Error {
-	switch status {
-	case http.StatusTooManyRequests:
+	if status == http.StatusTooManyRequests {
 		return QuotaError(model, RequestQuota, 100, time.Second)
-	case http.StatusBadRequest:
-		return NewError(status, "Request contains an invalid argument.")
-	case http.StatusUnauthorized:
-		return NewError(status, "Request had invalid authentication credentials. Expected OAuth 2 access token, login cookie or other valid authentication credential.")
-	case http.StatusForbidden:
-		return NewError(status, "The caller does not have permission")
-	case http.StatusNotFound:
-		return NewError(status, "Requested entity was not found.")
-	case http.StatusInternalServerError:
-		return NewError(status, "An internal error has occurred. Please retry or report in https://developers.generativeai.google/guide/troubleshooting")
-	case http.StatusServiceUnavailable:
-		return NewError(status, "The model is overloaded. Please try again later.")
-	case http.StatusGatewayTimeout:
-		return NewError(status, "Deadline expired before operation could complete.")
 	}
-	return NewError(status, fmt.Sprintf("embedmock: injected fault (%d %s)", status, http.StatusText(status)))
+	return NewError(status, family.FaultText(status))
 }
 
 // Quota names a Gemini API quota.

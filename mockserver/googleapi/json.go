@@ -137,20 +137,28 @@ func (p *googleJSONParser) object(depth int) (any, *SyntaxError) {
 			return nil, err
 		}
 		obj[key] = v // a repeated key: the last value wins, as in Google's parser
-		p.skipSpace()
-		if p.pos >= len(p.src) {
-			return nil, p.fail("Expected , or } after key:value pair.")
-		}
-		switch p.src[p.pos] {
-		case ',':
-			p.pos++ // a trailing comma before '}' is accepted
-		case '}':
-			p.pos++
-			return obj, nil
-		default:
-			return nil, p.fail("Expected , or } after key:value pair.")
+		if done, err := p.next('}', "Expected , or } after key:value pair."); err != nil || done {
+			return obj, err
 		}
 	}
+}
+
+// next consumes the ',' or the closing byte after a member or an element
+// (a trailing comma before the close is accepted); done reports the close.
+func (p *googleJSONParser) next(close byte, msg string) (done bool, err *SyntaxError) {
+	p.skipSpace()
+	if p.pos >= len(p.src) {
+		return false, p.fail(msg)
+	}
+	switch p.src[p.pos] {
+	case ',':
+		p.pos++
+		return false, nil
+	case close:
+		p.pos++
+		return true, nil
+	}
+	return false, p.fail(msg)
 }
 
 func (p *googleJSONParser) key() (string, *SyntaxError) {
@@ -194,18 +202,8 @@ func (p *googleJSONParser) array(depth int) (any, *SyntaxError) {
 			return nil, err
 		}
 		arr = append(arr, v)
-		p.skipSpace()
-		if p.pos >= len(p.src) {
-			return nil, p.fail("Expected , or ] after array value.")
-		}
-		switch p.src[p.pos] {
-		case ',':
-			p.pos++ // a trailing comma before ']' is accepted
-		case ']':
-			p.pos++
-			return arr, nil
-		default:
-			return nil, p.fail("Expected , or ] after array value.")
+		if done, err := p.next(']', "Expected , or ] after array value."); err != nil || done {
+			return arr, err
 		}
 	}
 }

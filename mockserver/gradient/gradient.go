@@ -174,18 +174,8 @@ func faultMessage(status int) string {
 		return "Internal server error"
 	case http.StatusServiceUnavailable:
 		return "Service unavailable"
-	case http.StatusBadRequest:
-		return "Request contains an invalid argument."
-	case http.StatusUnauthorized:
-		return "Request had invalid authentication credentials. Expected OAuth 2 access token, login cookie or other valid authentication credential."
-	case http.StatusForbidden:
-		return "The caller does not have permission"
-	case http.StatusNotFound:
-		return "Requested entity was not found."
-	case http.StatusGatewayTimeout:
-		return "Deadline expired before operation could complete."
 	}
-	return fmt.Sprintf("embedmock: injected fault (%d %s)", status, http.StatusText(status))
+	return family.FaultText(status)
 }
 
 // writeError answers with the Gradient API's error body, {"message": ...}.

@@ -30,13 +30,6 @@ func newTestServer(t *testing.T, cfg Config, edit func(*family.Env)) string {
 	return familytest.Serve(t, New(env, cfg))
 }
 
-type response = familytest.Response
-
-var (
-	do      = familytest.Do
-	testEnv = familytest.Env
-)
-
 var credentials = []string{"Authorization", "Bearer token", "X-Gradient-Workspace-Id", "workspace"}
 
 func TestFamily(t *testing.T) {
@@ -68,6 +61,7 @@ func TestFamily(t *testing.T) {
 		{"missing inputs", "POST", "/gradient/embeddings/bge-large", `{}`, credentials, 400, "body: inputs is required"},
 		{"empty input", "POST", "/gradient/embeddings/bge-large", `{"inputs":[{"input":"a"},{"input":""}]}`, credentials, 400, "inputs.1.input: must not be empty"},
 		{"unknown field", "POST", "/gradient/embeddings/bge-large", `{"inputs":[{"input":"a","weight":2}]}`, credentials, 400, `inputs.0: unknown field "weight"`},
+		{"stray closing brace", "POST", "/gradient/embeddings/bge-large", `{"inputs":[{"input":"0"}]}}`, credentials, 400, "The request body is not valid JSON."},
 		{"wrong type", "POST", "/gradient/embeddings/bge-large", `{"inputs":[{"input":5}]}`, credentials, 400, "inputs.0.input: invalid value 5"},
 	}
 	base := newTestServer(t, Config{Prefix: "/gradient", Dimensions: 384}, func(env *family.Env) {
@@ -76,7 +70,7 @@ func TestFamily(t *testing.T) {
 	})
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			r := do(t, tt.method, base+tt.path, tt.body, tt.headers...)
+			r := familytest.Do(t, tt.method, base+tt.path, tt.body, tt.headers...)
 			require.Equal(t, tt.status, r.Status, string(r.Body))
 			if tt.message != "" {
 				assert.Equal(t, "application/json", r.Header.Get("Content-Type"))
@@ -106,16 +100,16 @@ func TestFamily(t *testing.T) {
 
 func TestResponseBytes(t *testing.T) {
 	base := newTestServer(t, Config{}, nil)
-	r := do(t, http.MethodGet, base+"/api/embeddings", "", credentials...)
+	r := familytest.Do(t, http.MethodGet, base+"/api/embeddings", "", credentials...)
 	require.Equal(t, 200, r.Status)
 	assert.Equal(t, `{"embeddingsModels":[{"slug":"bge-large"}]}`, string(r.Body), "only bge-large: the Python SDK rejects any other slug")
 	for range 3 { // the cache keeps a vector the second time: the third answer comes from it
-		r = do(t, http.MethodPost, base+"/api/embeddings/bge-large", `{"inputs":[{"input":"x"}]}`, credentials...)
+		r = familytest.Do(t, http.MethodPost, base+"/api/embeddings/bge-large", `{"inputs":[{"input":"x"}]}`, credentials...)
 		require.Equal(t, 200, r.Status, string(r.Body))
 		v := fakeembed.Vector(fakeembed.Lexical, fakeembed.Input{Model: "bge-large", Text: "x"}, fakeembed.Shape{Dimensions: DefaultDimensions})
 		assert.Equal(t, `{"embeddings":[{"embedding":`+string(vectorwire.AppendVector(nil, v))+`,"index":0}]}`, string(r.Body))
 	}
-	r = do(t, http.MethodPost, base+"/api/embeddings/nope", `{}`, credentials...)
+	r = familytest.Do(t, http.MethodPost, base+"/api/embeddings/nope", `{}`, credentials...)
 	assert.Equal(t, `{"message":"Embeddings model not found for slug nope"}`+"\n", string(r.Body))
 }
 
@@ -163,7 +157,7 @@ func TestWriteFailure(t *testing.T) {
 		{"other", family.Fail(400, "embedmock: X-Embedmock-Delay must be a Go duration such as 250ms"), 400,
 			"embedmock: X-Embedmock-Delay must be a Go duration such as 250ms"},
 	}
-	f := New(testEnv(), Config{})
+	f := New(familytest.Env(), Config{})
 	table, err := family.NewTable(f)
 	require.NoError(t, err)
 	for _, tt := range tests {
@@ -195,7 +189,7 @@ func TestClassify(t *testing.T) {
 		{"POST", "/g/api/other", "", "", false},
 		{"POST", "/api/embeddings/bge-large", "", "", false},
 	}
-	f := New(testEnv(), Config{Prefix: "/g/api", Dimensions: 8})
+	f := New(familytest.Env(), Config{Prefix: "/g/api", Dimensions: 8})
 	table, err := family.NewTable(f)
 	require.NoError(t, err)
 	for _, tt := range tests {
@@ -223,7 +217,7 @@ func TestSummarize(t *testing.T) {
 		{"/api/embeddings/bge-large", `{"inputs":`, family.Summary{}},
 		{"/api/embeddings/bge-large", ``, family.Summary{}},
 	}
-	f := New(testEnv(), Config{})
+	f := New(familytest.Env(), Config{})
 	table, err := family.NewTable(f)
 	require.NoError(t, err)
 	for _, tt := range tests {

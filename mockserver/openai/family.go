@@ -209,21 +209,7 @@ func faultError(status int, model string) *apiError {
 	case http.StatusNotFound:
 		return newError(status, "The model `"+model+"` does not exist or you do not have access to it.", "", "model_not_found")
 	}
-	return newError(status, faultMessage(status), "", "")
-}
-
-// faultMessage is the text of an injected status OpenAI has no words of
-// its own for: the Gemini API's, as the fake has always answered.
-func faultMessage(status int) string {
-	switch status {
-	case http.StatusBadRequest:
-		return "Request contains an invalid argument."
-	case http.StatusForbidden:
-		return "The caller does not have permission"
-	case http.StatusGatewayTimeout:
-		return "Deadline expired before operation could complete."
-	}
-	return fmt.Sprintf("embedmock: injected fault (%d %s)", status, http.StatusText(status))
+	return newError(status, family.FaultText(status), "", "")
 }
 
 // defaultQuotaModel is the model rate-limit texts name when the path names

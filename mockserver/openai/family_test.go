@@ -29,15 +29,8 @@ func newTestServer(t *testing.T, cfg Config, edit func(*family.Env)) string {
 	return familytest.Serve(t, New(env, cfg))
 }
 
-type response = familytest.Response
-
-var (
-	do      = familytest.Do
-	testEnv = familytest.Env
-)
-
 // errorBody decodes an error envelope.
-func errorBody(t *testing.T, r response) map[string]any {
+func errorBody(t *testing.T, r familytest.Response) map[string]any {
 	t.Helper()
 	assert.Equal(t, "application/json; charset=utf-8", r.Header.Get("Content-Type"))
 	assert.Regexp(t, `^req_[0-9a-f]{32}$`, r.Header.Get("X-Request-Id"))
@@ -93,7 +86,7 @@ func TestFamily(t *testing.T) {
 	})
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			r := do(t, tt.method, base+tt.path, tt.body, tt.headers...)
+			r := familytest.Do(t, tt.method, base+tt.path, tt.body, tt.headers...)
 			require.Equal(t, tt.status, r.Status, string(r.Body))
 			if tt.error != nil {
 				assert.Equal(t, tt.error, errorBody(t, r))
@@ -131,6 +124,62 @@ func TestFamily(t *testing.T) {
 	}
 }
 
+// TestErrors answers invalid embedding requests with the API's exact
+// errors.
+func TestErrors(t *testing.T) {
+	tooMany := `"` + strings.Repeat(`x","`, maxInputs) + `x"`
+	long := strings.Repeat("word ", 8000) // 40000 bytes: 10000 estimated tokens
+	var many []string
+	for range 40 {
+		many = append(many, `"`+strings.Repeat("w", 32000)+`"`) // 8000 tokens each: 320000 in all
+	}
+	tests := []struct {
+		name    string
+		path    string
+		body    string
+		headers []string
+		status  int
+		typ     string
+		code    any
+		message string
+	}{
+		{"empty list", "/v1/embeddings", `{"model":"text-embedding-3-small","input":[]}`, nil, 400, "invalid_request_error", nil,
+			"'$.input' is invalid. Please check the API reference: https://platform.openai.com/docs/api-reference."},
+		{"empty string", "/embeddings", `{"model":"text-embedding-3-small","input":""}`, nil, 400, "invalid_request_error", nil,
+			"'$.input' is invalid. Please check the API reference: https://platform.openai.com/docs/api-reference."},
+		{"more than 2048 inputs", "/v1/embeddings", `{"model":"text-embedding-3-small","input":[` + tooMany + `]}`, nil, 400, "invalid_request_error", nil,
+			"'$.input' is invalid. Please check the API reference: https://platform.openai.com/docs/api-reference."},
+		{"mixed input", "/v1/embeddings", `{"model":"text-embedding-3-small","input":["a",1]}`, nil, 400, "invalid_request_error", nil,
+			"'$.input' is invalid. Please check the API reference: https://platform.openai.com/docs/api-reference."},
+		{"input over 8192 tokens", "/v1/embeddings", `{"model":"text-embedding-3-small","input":"` + long + `"}`, nil, 400, "invalid_request_error", nil,
+			"This model's maximum context length is 8192 tokens, however you requested 10000 tokens (10000 in your prompt; 0 for the completion). Please reduce your prompt; or completion length."},
+		{"over 300k tokens", "/v1/embeddings", `{"model":"text-embedding-3-small","input":[` + strings.Join(many, ",") + `]}`, nil, 400, "max_tokens_per_request", "max_tokens_per_request",
+			"Requested 320000 tokens, max 300000 tokens per request"},
+		{"dimensions on ada-002", "/v1/embeddings", `{"model":"text-embedding-ada-002","input":"x","dimensions":256}`, nil, 400, "invalid_request_error", nil,
+			"This model does not support specifying dimensions."},
+		{"dimensions zero", "/v1/embeddings", `{"model":"text-embedding-3-small","input":"x","dimensions":0}`, nil, 400, "invalid_request_error", nil,
+			"'$.dimensions' is invalid. Please check the API reference: https://platform.openai.com/docs/api-reference."},
+		{"bad encoding format", "/v1/embeddings", `{"model":"text-embedding-3-small","input":"x","encoding_format":"hex"}`, nil, 400, "invalid_request_error", nil,
+			"'$.encoding_format' is invalid. Please check the API reference: https://platform.openai.com/docs/api-reference."},
+		{"no model", "/v1/embeddings", `{"input":"x"}`, nil, 400, "invalid_request_error", nil, "you must provide a model parameter"},
+		{"no input", "/v1/embeddings", `{"model":"text-embedding-3-small"}`, nil, 400, "invalid_request_error", nil, "'input' is a required property"},
+		{"stray closing bracket", "/v1/embeddings", `{"model":"text-embedding-3-small","input":["x", 5]}]`, nil, 400, "invalid_request_error", nil,
+			"We could not parse the JSON body of your request. (HINT: This likely means you aren't using your HTTP library correctly. The OpenAI API expects a JSON payload, but what was sent was not valid JSON. If you have trouble figuring out how to fix this, please contact us through our help center at help.openai.com.)"},
+		{"stray closing brace, fast path shape", "/v1/embeddings", `{"model":"text-embedding-3-small","input":"x"}}`, nil, 400, "invalid_request_error", nil,
+			"We could not parse the JSON body of your request. (HINT: This likely means you aren't using your HTTP library correctly. The OpenAI API expects a JSON payload, but what was sent was not valid JSON. If you have trouble figuring out how to fix this, please contact us through our help center at help.openai.com.)"},
+	}
+	base := newTestServer(t, Config{Models: DefaultModels()}, func(env *family.Env) { env.MaxBodyBytes = 20 << 20 })
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := familytest.Do(t, http.MethodPost, base+tt.path, tt.body, append([]string{"Authorization", "Bearer k"}, tt.headers...)...)
+			assert.Equal(t, tt.status, r.Status, string(r.Body))
+			e := errorBody(t, r)
+			assert.Equal(t, map[string]any{"message": tt.message, "type": tt.typ, "param": e["param"], "code": tt.code}, e)
+			assert.Contains(t, e, "param")
+		})
+	}
+}
+
 func TestResponseBytes(t *testing.T) {
 	base := newTestServer(t, Config{Models: DefaultModels()}, func(env *family.Env) {
 		env.Quota = func(string) family.QuotaStatus {
@@ -138,7 +187,7 @@ func TestResponseBytes(t *testing.T) {
 		}
 	})
 	for range 3 { // the cache keeps a vector the second time: the third answer comes from it
-		r := do(t, http.MethodPost, base+"/v1/embeddings", `{"model":"text-embedding-ada-002","input":[1,2],"encoding_format":"base64"}`, "Authorization", "Bearer k")
+		r := familytest.Do(t, http.MethodPost, base+"/v1/embeddings", `{"model":"text-embedding-ada-002","input":[1,2],"encoding_format":"base64"}`, "Authorization", "Bearer k")
 		require.Equal(t, 200, r.Status, string(r.Body))
 		v := fakeembed.Vector(fakeembed.Lexical, fakeembed.Input{Model: "text-embedding-ada-002", Text: "\x01tokens:1,2"},
 			fakeembed.Shape{Dimensions: 1536, Truncation: fakeembed.Renormalize})
@@ -149,18 +198,18 @@ func TestResponseBytes(t *testing.T) {
 		assert.Equal(t, "10000000", r.Header.Get("X-Ratelimit-Limit-Tokens"))
 	}
 
-	r := do(t, http.MethodGet, base+"/v1/models", "", "Authorization", "Bearer k")
+	r := familytest.Do(t, http.MethodGet, base+"/v1/models", "", "Authorization", "Bearer k")
 	require.Equal(t, 200, r.Status)
 	assert.Equal(t, `{"object":"list","data":[{"id":"text-embedding-3-small","object":"model","created":1705948997,"owned_by":"system"},`+
 		`{"id":"text-embedding-3-large","object":"model","created":1705953180,"owned_by":"system"},`+
 		`{"id":"text-embedding-ada-002","object":"model","created":1671217299,"owned_by":"system"}]}`, string(r.Body))
-	r = do(t, http.MethodGet, base+"/v1/models/text-embedding-3-large", "", "Authorization", "Bearer k")
+	r = familytest.Do(t, http.MethodGet, base+"/v1/models/text-embedding-3-large", "", "Authorization", "Bearer k")
 	require.Equal(t, 200, r.Status)
 	assert.Equal(t, `{"id":"text-embedding-3-large","object":"model","created":1705953180,"owned_by":"system"}`, string(r.Body))
-	assert.Equal(t, http.StatusNotFound, do(t, http.MethodGet, base+"/v1/models", "", "X-Goog-Api-Key", "g").Status,
+	assert.Equal(t, http.StatusNotFound, familytest.Do(t, http.MethodGet, base+"/v1/models", "", "X-Goog-Api-Key", "g").Status,
 		"a request without a bearer token is the Gemini API's")
 
-	r = do(t, http.MethodPost, base+"/v1/embeddings", `{"model":"text-embedding-3-small"}`, "Authorization", "Bearer k")
+	r = familytest.Do(t, http.MethodPost, base+"/v1/embeddings", `{"model":"text-embedding-3-small"}`, "Authorization", "Bearer k")
 	assert.Equal(t, `{"error":{"code":null,"message":"'input' is a required property","param":null,"type":"invalid_request_error"}}`+"\n", string(r.Body))
 }
 
@@ -218,7 +267,7 @@ func TestWriteFailure(t *testing.T) {
 		{"upstream", "/v1/embeddings", &family.Failure{Status: 502, Reason: family.UpstreamFailed, Message: "embedmock: the upstream did not answer"}, 502,
 			`{"error":{"code":null,"message":"embedmock: the upstream did not answer","param":null,"type":"server_error"}}`},
 	}
-	f := New(testEnv(), Config{Models: DefaultModels()})
+	f := New(familytest.Env(), Config{Models: DefaultModels()})
 	table, err := family.NewTable(f)
 	require.NoError(t, err)
 	for _, tt := range tests {
@@ -254,7 +303,7 @@ func TestClassify(t *testing.T) {
 		{"GET", "/v1/models", false, "", "", false},
 		{"GET", "/openai/deployments/a/b/embeddings", false, "", "", false},
 	}
-	table, err := family.NewTable(New(testEnv(), Config{Models: DefaultModels()}))
+	table, err := family.NewTable(New(familytest.Env(), Config{Models: DefaultModels()}))
 	require.NoError(t, err)
 	for _, tt := range tests {
 		r := httptest.NewRequest(tt.method, tt.path, nil)
@@ -272,7 +321,7 @@ func TestClassify(t *testing.T) {
 	r := httptest.NewRequest(http.MethodGet, "/v1/models?key=g", nil)
 	r.Header.Set("Authorization", "Bearer k")
 	assert.Equal(t, family.Unclaimed, table.Classify(r).Family, "a Google key in the query")
-	assert.Equal(t, "/v1/embeddings", New(testEnv(), Config{}).CanonicalPath("/v1/embeddings"))
+	assert.Equal(t, "/v1/embeddings", New(familytest.Env(), Config{}).CanonicalPath("/v1/embeddings"))
 }
 
 func TestSummarize(t *testing.T) {
@@ -291,7 +340,7 @@ func TestSummarize(t *testing.T) {
 		{"/v1/embeddings", `{"model":`, family.Summary{}},
 		{"/v1/embeddings", ``, family.Summary{}},
 	}
-	f := New(testEnv(), Config{Models: DefaultModels()})
+	f := New(familytest.Env(), Config{Models: DefaultModels()})
 	table, err := family.NewTable(f)
 	require.NoError(t, err)
 	for _, tt := range tests {

@@ -94,7 +94,7 @@ func TestIntegerValue(t *testing.T) {
 func TestDimensionsWrittenWithAFraction(t *testing.T) {
 	base := newTestServer(t, Config{Models: DefaultModels()}, nil)
 	for _, dims := range []string{"8", "8.0", "8e0"} {
-		r := do(t, http.MethodPost, base+"/v1/embeddings",
+		r := familytest.Do(t, http.MethodPost, base+"/v1/embeddings",
 			`{"model":"text-embedding-3-small","input":"a","dimensions":`+dims+`}`, "Authorization", "Bearer k")
 		require.Equal(t, http.StatusOK, r.Status, string(r.Body))
 		var out struct {
@@ -103,7 +103,7 @@ func TestDimensionsWrittenWithAFraction(t *testing.T) {
 		require.NoError(t, json.Unmarshal(r.Body, &out))
 		assert.Len(t, out.Data[0].Embedding, 8, dims)
 	}
-	r := do(t, http.MethodPost, base+"/v1/embeddings",
+	r := familytest.Do(t, http.MethodPost, base+"/v1/embeddings",
 		`{"model":"text-embedding-3-small","input":"a","dimensions":1e400}`, "Authorization", "Bearer k")
 	assert.Equal(t, http.StatusBadRequest, r.Status, string(r.Body))
 }
