@@ -93,22 +93,23 @@ func New(opts ...Option) (*Server, error) {
 // Adding a family is one line here.
 func (s *Server) families() ([]family.Family, error) {
 	cfg, env := s.cfg, s.env
-	var disk *store.Dir
+	var back store.Backend = store.NewMemory()
 	if cfg.dataDir != "" {
-		var err error
-		if disk, err = store.Open(cfg.dataDir); err != nil {
+		dir, err := store.Open(cfg.dataDir)
+		if err != nil {
 			return nil, err
 		}
+		back = dir
 	}
 	s.gemini = gemini.New(env, gemini.Config{Models: cfg.geminiModels, Legacy: cfg.legacyModels})
-	files, err := geminifiles.New(env, geminifiles.Config{MaxFileBytes: cfg.maxFileBytes, MaxFiles: cfg.maxFiles}, disk)
+	files, err := geminifiles.New(env, geminifiles.Config{MaxFileBytes: cfg.maxFileBytes, MaxFiles: cfg.maxFiles}, back)
 	if err != nil {
 		return nil, err
 	}
 	s.files = files
 	s.batches, err = geminibatches.New(env, geminibatches.Config{
 		Delay: cfg.batchDelay, TTL: cfg.batchTTL, MaxJobs: cfg.maxBatches, MaxRequests: cfg.maxBatchRequests,
-	}, s.gemini, files, disk)
+	}, s.gemini, files, back)
 	if err != nil {
 		return nil, err
 	}

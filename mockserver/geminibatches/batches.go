@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"cmp"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -16,6 +17,7 @@ import (
 	"github.com/embedmock/embedmock/mockserver/gemini"
 	"github.com/embedmock/embedmock/mockserver/geminifiles"
 	"github.com/embedmock/embedmock/mockserver/googleapi"
+	"github.com/embedmock/embedmock/mockserver/store"
 	"github.com/embedmock/embedmock/mockserver/vectorwire"
 	"github.com/embedmock/embedmock/schemas"
 )
@@ -47,7 +49,6 @@ const (
 // observes the job finished, and are then fixed.
 type batchJob struct {
 	batchRecord
-	output  []byte     // inline results, {"inlinedResponses":{...}}, when the store is memory only
 	mu      sync.Mutex // serialises finishing, cancelling and deleting
 	deleted bool       // set under mu and the store's mutex
 }
@@ -185,12 +186,11 @@ func (g *Family) newBatchJob(obj map[string]any, model *gemini.Model, c *family.
 		if !ok || id == "" {
 			return nil, googleapi.InvalidFields("EmbedContentBatch.input_config.file_name: the file name must be files/{id}")
 		}
-		f, ok := g.files.Get(id)
-		if !ok {
+		n, err := g.countRequestLines(id)
+		switch {
+		case errors.Is(err, store.ErrNotFound):
 			return nil, geminifiles.FileNotFound(id)
-		}
-		n, err := g.countRequestLines(f)
-		if err != nil {
+		case err != nil:
 			return nil, googleapi.StorageError(err)
 		}
 		if n == 0 {

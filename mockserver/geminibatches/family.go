@@ -42,9 +42,10 @@ type Family struct {
 }
 
 // New returns the batches API over env, embedding with models and reading
-// and writing files of files; jobs persist to disk when it is not nil.
-func New(env *family.Env, cfg Config, models *gemini.Family, files *geminifiles.Family, disk *store.Dir) (*Family, error) {
-	jobs, err := newJobStore(disk)
+// and writing files of files; jobs are kept in back (and what it holds
+// read back).
+func New(env *family.Env, cfg Config, models *gemini.Family, files *geminifiles.Family, back store.Backend) (*Family, error) {
+	jobs, err := newJobStore(back)
 	if err != nil {
 		return nil, err
 	}

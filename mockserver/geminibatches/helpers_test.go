@@ -85,16 +85,16 @@ func newHarness(t *testing.T, s setup) *harness {
 	if s.maxBodyBytes != 0 {
 		env.MaxBodyBytes = s.maxBodyBytes
 	}
-	var disk *store.Dir
+	var back store.Backend = store.NewMemory()
 	if s.dir != "" {
-		var err error
-		disk, err = store.Open(s.dir)
+		dir, err := store.Open(s.dir)
 		require.NoError(t, err)
+		back = dir
 	}
 	models := gemini.New(env, gemini.Config{Models: gemini.DefaultModels(), Legacy: s.legacy})
-	files, err := geminifiles.New(env, geminifiles.Config{MaxFileBytes: 1 << 20, MaxFiles: 100}, disk)
+	files, err := geminifiles.New(env, geminifiles.Config{MaxFileBytes: 1 << 20, MaxFiles: 100}, back)
 	require.NoError(t, err)
-	batches, err := New(env, s.cfg, models, files, disk)
+	batches, err := New(env, s.cfg, models, files, back)
 	require.NoError(t, err)
 	return &harness{t: t, clock: s.clock, models: models, files: files, batches: batches,
 		base: familytest.Serve(t, models, files, batches)}

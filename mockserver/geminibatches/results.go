@@ -12,7 +12,6 @@ import (
 	"strings"
 
 	"github.com/embedmock/embedmock/mockserver/gemini"
-	"github.com/embedmock/embedmock/mockserver/geminifiles"
 	"github.com/embedmock/embedmock/mockserver/googleapi"
 	"github.com/embedmock/embedmock/mockserver/vectorwire"
 	"github.com/embedmock/embedmock/schemas"
@@ -136,11 +135,7 @@ func (rec *batchRecord) count(res itemResult) {
 // line per input line, in order: {"key", "response"} or {"key", "error"}.
 // Lines that are not valid requests get an error line; the job goes on.
 func (g *Family) computeFileResults(rec *batchRecord, model *gemini.Model) *googleapi.RPCStatus {
-	f, ok := g.files.Get(rec.InputFile)
-	if !ok {
-		return &googleapi.RPCStatus{Code: 5, Message: fmt.Sprintf("The input file files/%s was not found.", rec.InputFile)}
-	}
-	content, err := g.files.Content(f)
+	_, content, err := g.files.Open(rec.InputFile)
 	if err != nil {
 		return &googleapi.RPCStatus{Code: 5, Message: fmt.Sprintf("The input file files/%s was not found.", rec.InputFile)}
 	}
@@ -233,9 +228,9 @@ func readLine(br *bufio.Reader, limit int) (line []byte, tooLong bool, err error
 	}
 }
 
-// countRequestLines counts the non-blank lines of a batch input file.
-func (g *Family) countRequestLines(f geminifiles.File) (int, error) {
-	content, err := g.files.Content(f)
+// countRequestLines counts the non-blank lines of the input file id.
+func (g *Family) countRequestLines(id string) (int, error) {
+	_, content, err := g.files.Open(id)
 	if err != nil {
 		return 0, err
 	}

@@ -1,8 +1,8 @@
 package geminibatches
 
 import (
+	"encoding/json"
 	"io"
-	"os"
 	"sync"
 	"time"
 
@@ -22,20 +22,18 @@ import (
 // the store's is the leaf lock of the failure schedule.
 type jobStore struct {
 	mu   sync.Mutex
-	disk *store.Dir // nil: memory only
+	back store.Backend
 	jobs map[string]*batchJob
 }
 
-func newJobStore(disk *store.Dir) (*jobStore, error) {
-	st := &jobStore{disk: disk, jobs: map[string]*batchJob{}}
-	if disk == nil {
-		return st, nil
-	}
-	if err := disk.Make("jobs"); err != nil {
-		return nil, err
-	}
-	err := store.Load(disk, "jobs", func(id string, j *batchRecord) error {
-		st.jobs[id] = &batchJob{batchRecord: *j}
+func newJobStore(back store.Backend) (*jobStore, error) {
+	st := &jobStore{back: back, jobs: map[string]*batchJob{}}
+	err := back.Load("jobs", func(id string, record []byte) error {
+		j := &batchJob{}
+		if err := json.Unmarshal(record, &j.batchRecord); err != nil {
+			return err
+		}
+		st.jobs[id] = j
 		return nil
 	})
 	if err != nil {
@@ -57,11 +55,9 @@ func (st *jobStore) add(j *batchJob, limit int, prepare func(*batchJob) (undo fu
 	if prepare != nil {
 		undo = prepare(j)
 	}
-	if st.disk != nil {
-		if err := st.disk.WriteJSON("jobs", j.ID+".json", &j.batchRecord); err != nil {
-			undo()
-			return googleapi.StorageError(err)
-		}
+	if err := st.back.PutRecord("jobs", j.ID, &j.batchRecord); err != nil {
+		undo()
+		return googleapi.StorageError(err)
 	}
 	st.jobs[j.ID] = j
 	return nil
@@ -84,25 +80,17 @@ func (st *jobStore) progress(j *batchJob, now time.Time) (state string, changed 
 // update stores done as j's record, with its inline results; j.mu is
 // held. Nothing changes if it cannot be stored.
 func (st *jobStore) update(j *batchJob, done batchRecord, output []byte) error {
-	if st.disk != nil {
-		if output != nil {
-			if err := store.WriteAtomic(st.disk.Path("jobs", j.ID+".output"), func(wr io.Writer) error {
-				_, err := wr.Write(output)
-				return err
-			}); err != nil {
-				return err
-			}
-		}
-		if err := st.disk.WriteJSON("jobs", j.ID+".json", &done); err != nil {
+	if output != nil {
+		if err := st.back.PutContent("jobs", j.ID+".output", output); err != nil {
 			return err
 		}
+	}
+	if err := st.back.PutRecord("jobs", j.ID, &done); err != nil {
+		return err
 	}
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	j.batchRecord = done
-	if st.disk == nil {
-		j.output = output
-	}
 	return nil
 }
 
@@ -112,10 +100,12 @@ func (st *jobStore) output(j *batchJob) []byte {
 	if !j.HasOutput {
 		return nil
 	}
-	if st.disk == nil {
-		return j.output
+	content, err := st.back.Open("jobs", j.ID+".output")
+	if err != nil {
+		return nil
 	}
-	data, err := os.ReadFile(st.disk.Path("jobs", j.ID+".output"))
+	defer content.Close()
+	data, err := io.ReadAll(content)
 	if err != nil {
 		return nil
 	}
@@ -153,9 +143,7 @@ func (st *jobStore) remove(j *batchJob) bool {
 	delete(st.jobs, j.ID)
 	j.deleted = true
 	st.mu.Unlock()
-	if st.disk != nil {
-		st.disk.Remove("jobs", j.ID+".json", j.ID+".output")
-	}
+	st.back.Remove("jobs", j.ID+".json", j.ID+".output")
 	return true
 }
 

@@ -34,10 +34,10 @@ type Family struct {
 	store *fileStore
 }
 
-// New returns the Files API over env, persisting to disk when it is not
-// nil.
-func New(env *family.Env, cfg Config, disk *store.Dir) (*Family, error) {
-	st, err := newFileStore(disk)
+// New returns the Files API over env, keeping files in back (and reading
+// back what it holds).
+func New(env *family.Env, cfg Config, back store.Backend) (*Family, error) {
+	st, err := newFileStore(back)
 	if err != nil {
 		return nil, err
 	}
@@ -67,11 +67,11 @@ func (g *Family) Routes() []family.Route {
 	return routes
 }
 
-// Get returns a copy of the live file id.
-func (g *Family) Get(id string) (File, bool) { return g.store.get(id, g.env.Now()) }
-
-// Content opens the bytes of f, a copy from Get.
-func (g *Family) Content(f File) (io.ReadSeekCloser, error) { return g.store.content(f) }
+// Open returns a copy of the live file id and a reader of its bytes (see
+// fileStore.open); store.ErrNotFound if there is no such file.
+func (g *Family) Open(id string) (File, io.ReadSeekCloser, error) {
+	return g.store.open(id, g.env.Now())
+}
 
 // PutGenerated stores content the server produced (a batch job's
 // results) as file id, replacing any file of that name.

@@ -135,12 +135,7 @@ func (g *Family) handleDownloadFile(w http.ResponseWriter, r *http.Request, c *f
 		googleapi.WriteError(w, googleapi.InvalidFields("DownloadFileRequest: only media downloads are served; add alt=media"))
 		return
 	}
-	f, ok := g.store.get(c.Var("file"), g.env.Now())
-	if !ok {
-		googleapi.WriteError(w, FileNotFound(c.Var("file")))
-		return
-	}
-	content, err := g.store.content(f)
+	f, content, err := g.store.open(c.Var("file"), g.env.Now())
 	if err != nil {
 		googleapi.WriteError(w, FileNotFound(c.Var("file")))
 		return

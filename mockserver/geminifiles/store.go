@@ -1,16 +1,14 @@
 package geminifiles
 
 import (
-	"bytes"
 	"cmp"
 	"crypto/sha256"
+	"encoding/json"
 	"io"
-	"os"
 	"slices"
 	"sync"
 	"time"
 
-	"github.com/embedmock/embedmock/mockserver/googleapi"
 	"github.com/embedmock/embedmock/mockserver/store"
 )
 
@@ -27,7 +25,7 @@ const fileTTL = 48 * time.Hour
 // while content is read or written, nor while another lock is taken.
 type fileStore struct {
 	mu      sync.Mutex
-	disk    *store.Dir // nil: memory only
+	back    store.Backend
 	files   map[string]*File
 	uploads map[string]*uploadSession
 }
@@ -43,26 +41,19 @@ type File struct {
 	CreateTime  time.Time `json:"createTime"`
 	ExpireTime  time.Time `json:"expireTime"`
 	Source      string    `json:"source"` // UPLOADED or GENERATED
-
-	data []byte // the content, when the store is memory only
 }
 
-func newFileStore(disk *store.Dir) (*fileStore, error) {
-	st := &fileStore{disk: disk, files: map[string]*File{}, uploads: map[string]*uploadSession{}}
-	if disk == nil {
-		return st, nil
-	}
-	for _, kind := range []string{"files", "uploads"} {
-		if err := disk.Make(kind); err != nil {
-			return nil, err
+func newFileStore(back store.Backend) (*fileStore, error) {
+	st := &fileStore{back: back, files: map[string]*File{}, uploads: map[string]*uploadSession{}}
+	err := back.Load("files", func(id string, record []byte) error {
+		f := new(File)
+		if err := json.Unmarshal(record, f); err != nil {
+			return err
 		}
-	}
-	err := store.Load(disk, "files", func(id string, f *File) error {
-		info, err := os.Stat(disk.Path("files", id+".data"))
-		if err != nil || info.Size() != f.Size {
-			// Metadata is written after content, so this is only possible
-			// if the content was removed by hand.
-			disk.Remove("files", id+".json")
+		if size, err := back.Size("files", id+".data"); err != nil || size != f.Size {
+			// The record is written before its content is moved in place:
+			// a crash in between, or content removed by hand.
+			back.Remove("files", id+".json")
 			return nil
 		}
 		st.files[id] = f
@@ -71,7 +62,7 @@ func newFileStore(disk *store.Dir) (*fileStore, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := store.Load(disk, "uploads", st.loadUpload); err != nil {
+	if err := back.Load("uploads", st.loadUpload); err != nil {
 		return nil, err
 	}
 	return st, nil
@@ -121,16 +112,12 @@ func (st *fileStore) delete(id string, now time.Time) bool {
 
 func (st *fileStore) removeFileLocked(id string) {
 	delete(st.files, id)
-	if st.disk != nil {
-		st.disk.Remove("files", id+".json", id+".data")
-	}
+	st.back.Remove("files", id+".json", id+".data")
 }
 
 func (st *fileStore) removeUploadLocked(id string) {
 	delete(st.uploads, id)
-	if st.disk != nil {
-		st.disk.Remove("uploads", id+".json", id+".part")
-	}
+	st.back.Remove("uploads", id+".json", id+".part")
 }
 
 // purgeExpiredLocked forgets files that have expired, and upload sessions
@@ -149,8 +136,8 @@ func (st *fileStore) purgeExpiredLocked(now time.Time) {
 }
 
 // reserveLocked checks that one more file fits under the limit, purging
-// expired files first.
-func (st *fileStore) reserveLocked(now time.Time, limit int) *googleapi.Error {
+// expired files first; store.ErrFull if it does not.
+func (st *fileStore) reserveLocked(now time.Time, limit int) error {
 	if len(st.files)+len(st.uploads) < limit {
 		return nil
 	}
@@ -158,22 +145,26 @@ func (st *fileStore) reserveLocked(now time.Time, limit int) *googleapi.Error {
 	if len(st.files)+len(st.uploads) < limit {
 		return nil
 	}
-	return googleapi.StoreFull("files", limit)
+	return store.ErrFull
 }
 
-// content returns a reader of the bytes of f, a copy from get or list: in
-// memory, the bytes of that very record, even if the id has been deleted
-// or reused since (contents are never changed in place).
-func (st *fileStore) content(f File) (io.ReadSeekCloser, error) {
-	if st.disk == nil {
-		return nopCloser{bytes.NewReader(f.data)}, nil
+// open returns a copy of the live file id with a reader of its bytes,
+// both taken at once: the bytes are that record's even if the id is
+// deleted or reused before they are read. store.ErrNotFound if there is
+// no such file.
+func (st *fileStore) open(id string, now time.Time) (File, io.ReadSeekCloser, error) {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	f, ok := st.files[id]
+	if !ok || !f.live(now) {
+		return File{}, nil, store.ErrNotFound
 	}
-	return os.Open(st.disk.Path("files", f.ID+".data"))
+	content, err := st.back.Open("files", id+".data")
+	if err != nil {
+		return File{}, nil, err
+	}
+	return *f, content, nil
 }
-
-type nopCloser struct{ *bytes.Reader }
-
-func (nopCloser) Close() error { return nil }
 
 // putGenerated stores content produced by the server as file id,
 // replacing any file of that name.
@@ -183,18 +174,11 @@ func (st *fileStore) putGenerated(id, displayName, mimeType string, content []by
 		ID: id, DisplayName: displayName, MIMEType: mimeType, Size: int64(len(content)), SHA256: sum[:],
 		CreateTime: now, ExpireTime: now.Add(fileTTL), Source: "GENERATED",
 	}
-	if st.disk != nil {
-		if err := store.WriteAtomic(st.disk.Path("files", id+".data"), func(w io.Writer) error {
-			_, err := w.Write(content)
-			return err
-		}); err != nil {
-			return err
-		}
-		if err := st.disk.WriteJSON("files", id+".json", f); err != nil {
-			return err
-		}
-	} else {
-		f.data = content
+	if err := st.back.PutContent("files", id+".data", content); err != nil {
+		return err
+	}
+	if err := st.back.PutRecord("files", id, f); err != nil {
+		return err
 	}
 	st.mu.Lock()
 	st.files[id] = f

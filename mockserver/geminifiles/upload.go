@@ -3,13 +3,12 @@ package geminifiles
 import (
 	"cmp"
 	"crypto/sha256"
+	"encoding/json"
 	"fmt"
-	"hash"
 	"io"
 	"mime"
 	"mime/multipart"
 	"net/http"
-	"os"
 	"strconv"
 	"strings"
 	"sync"
@@ -40,22 +39,23 @@ type uploadSession struct {
 	// taken.
 	OneShot bool `json:"oneShot,omitempty"`
 
-	mu   sync.Mutex // serialises the chunks of this session
-	sum  hash.Hash  // running SHA-256 of the bytes received (memory stores)
-	data []byte     // bytes received, when the store is memory only
+	mu sync.Mutex // serialises the chunks of this session
 }
 
 // loadUpload restores a session from the data dir, cutting its partial
 // content back to the last acknowledged byte. A one-shot session (a
 // multipart or raw upload cut off by the stop) is dropped.
-func (st *fileStore) loadUpload(id string, u *uploadSession) error {
-	part := st.disk.Path("uploads", id+".part")
-	info, err := os.Stat(part)
-	if err != nil || info.Size() < u.Received || u.OneShot {
-		st.disk.Remove("uploads", id+".json", id+".part")
+func (st *fileStore) loadUpload(id string, record []byte) error {
+	u := new(uploadSession)
+	if err := json.Unmarshal(record, u); err != nil {
+		return err
+	}
+	size, err := st.back.Size("uploads", id+".part")
+	if err != nil || size < u.Received || u.OneShot {
+		st.back.Remove("uploads", id+".json", id+".part")
 		return nil
 	}
-	if err := os.Truncate(part, u.Received); err != nil {
+	if err := st.back.Truncate("uploads", id+".part", u.Received); err != nil {
 		return err
 	}
 	st.uploads[id] = u
@@ -146,40 +146,40 @@ func (g *Family) newUpload(meta Metadata, declared int64, oneShot bool) (*upload
 	st := g.store
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	if gerr := st.reserveLocked(now, g.cfg.MaxFiles); gerr != nil {
-		return nil, gerr
+	if err := st.reserveLocked(now, g.cfg.MaxFiles); err != nil {
+		return nil, googleapi.StoreFull("files", g.cfg.MaxFiles)
 	}
 	if meta.FileID == "" {
 		meta.FileID = googleapi.NewID(12)
-	} else if gerr := st.fileIDTakenLocked(meta.FileID, now); gerr != nil {
-		return nil, gerr
+	} else if st.fileIDTakenLocked(meta.FileID, now) {
+		return nil, googleapi.NewError(http.StatusConflict, fmt.Sprintf("File files/%s already exists.", meta.FileID))
 	}
 	u := &uploadSession{
 		ID: googleapi.NewID(40), FileID: meta.FileID, DisplayName: meta.DisplayName, MIMEType: meta.MIMEType,
-		Declared: declared, CreateTime: now, OneShot: oneShot, sum: sha256.New(),
+		Declared: declared, CreateTime: now, OneShot: oneShot,
 	}
-	if st.disk != nil {
-		if err := os.WriteFile(st.disk.Path("uploads", u.ID+".part"), nil, 0o644); err != nil {
-			return nil, googleapi.StorageError(err)
-		}
-		if err := st.disk.WriteJSON("uploads", u.ID+".json", u); err != nil {
-			return nil, googleapi.StorageError(err)
-		}
+	if err := st.back.PutContent("uploads", u.ID+".part", nil); err != nil {
+		return nil, googleapi.StorageError(err)
+	}
+	if err := st.back.PutRecord("uploads", u.ID, u); err != nil {
+		return nil, googleapi.StorageError(err)
 	}
 	st.uploads[u.ID] = u
 	return u, nil
 }
 
-func (st *fileStore) fileIDTakenLocked(id string, now time.Time) *googleapi.Error {
+// fileIDTakenLocked reports whether a live file or an upload in progress
+// has the id.
+func (st *fileStore) fileIDTakenLocked(id string, now time.Time) bool {
 	if f, ok := st.files[id]; ok && f.live(now) {
-		return googleapi.NewError(http.StatusConflict, fmt.Sprintf("File files/%s already exists.", id))
+		return true
 	}
 	for _, u := range st.uploads {
 		if u.FileID == id {
-			return googleapi.NewError(http.StatusConflict, fmt.Sprintf("File files/%s already exists.", id))
+			return true
 		}
 	}
-	return nil
+	return false
 }
 
 // UploadCommand is a chunk's X-Goog-Upload-Command.
@@ -333,41 +333,39 @@ func (g *Family) handleUploadChunk(w http.ResponseWriter, r *http.Request, c *fa
 
 // appendChunk adds the request body to the session's content.
 func (g *Family) appendChunk(w http.ResponseWriter, r *http.Request, u *uploadSession) *googleapi.Error {
-	room := g.cfg.MaxFileBytes - u.Received
-	body := http.MaxBytesReader(w, r.Body, room)
+	body := &readErrors{r: http.MaxBytesReader(w, r.Body, g.cfg.MaxFileBytes-u.Received)}
 	st := g.store
-	if st.disk == nil {
-		data, err := io.ReadAll(body)
-		if err != nil {
-			return googleapi.Render(family.ReadError(err, g.cfg.MaxFileBytes), "")
-		}
-		u.data = append(u.data, data...)
-		u.sum.Write(data)
-		u.Received += int64(len(data))
-		return nil
-	}
-	part, err := os.OpenFile(st.disk.Path("uploads", u.ID+".part"), os.O_WRONLY|os.O_APPEND, 0)
-	if err != nil {
+	// What was stored of a chunk that fails is dropped: the client resends
+	// it.
+	n, err := st.back.Append("uploads", u.ID+".part", body)
+	switch {
+	case body.err != nil:
+		return googleapi.Render(family.ReadError(body.err, g.cfg.MaxFileBytes), "")
+	case err != nil:
 		return googleapi.StorageError(err)
 	}
-	n, copyErr := io.Copy(part, body)
-	syncErr := part.Sync()
-	part.Close()
-	if copyErr != nil {
-		// Drop what was written of this chunk: the client resends it.
-		os.Truncate(st.disk.Path("uploads", u.ID+".part"), u.Received)
-		return googleapi.Render(family.ReadError(copyErr, g.cfg.MaxFileBytes), "")
-	}
-	if syncErr != nil {
-		return googleapi.StorageError(syncErr)
-	}
 	u.Received += n
-	if err := st.disk.WriteJSON("uploads", u.ID+".json", u); err != nil {
+	if err := st.back.PutRecord("uploads", u.ID, u); err != nil {
 		u.Received -= n
-		os.Truncate(st.disk.Path("uploads", u.ID+".part"), u.Received)
+		st.back.Truncate("uploads", u.ID+".part", u.Received)
 		return googleapi.StorageError(err)
 	}
 	return nil
+}
+
+// readErrors keeps the error of the reader it wraps, to tell a client
+// that failed to send from a store that failed to keep.
+type readErrors struct {
+	r   io.Reader
+	err error
+}
+
+func (e *readErrors) Read(p []byte) (int, error) {
+	n, err := e.r.Read(p)
+	if err != nil && err != io.EOF {
+		e.err = err
+	}
+	return n, err
 }
 
 // uploadCurrent reports whether u is still the session of its id: not
@@ -394,36 +392,27 @@ func (g *Family) finishUpload(u *uploadSession) (File, *googleapi.Error) {
 	if !st.uploadCurrent(u) { // dropped by a reset since it was checked
 		return File{}, errUploadGone(u.ID)
 	}
-	if st.disk == nil {
-		f.SHA256 = u.sum.Sum(nil)
-		f.data = u.data
-	} else {
-		part := st.disk.Path("uploads", u.ID+".part")
-		sum, err := fileSHA256(part)
-		if err != nil {
-			return File{}, googleapi.StorageError(err)
-		}
-		f.SHA256 = sum
-		// Metadata first: until the content is in place, a restart drops
-		// the metadata and keeps the session, so a retried finalize works.
-		if err := st.disk.WriteJSON("files", f.ID+".json", f); err != nil {
-			return File{}, googleapi.StorageError(err)
-		}
-		if err := os.Rename(part, st.disk.Path("files", f.ID+".data")); err != nil {
-			st.disk.Remove("files", f.ID+".json")
-			return File{}, googleapi.StorageError(err)
-		}
-		st.disk.Remove("uploads", u.ID+".json")
+	sum, err := st.sha256("uploads", u.ID+".part")
+	if err != nil {
+		return File{}, googleapi.StorageError(err)
 	}
+	f.SHA256 = sum
+	// The record first: until the content is in place, a restart drops the
+	// record and keeps the session, so a retried finalize works.
+	if err := st.back.PutRecord("files", f.ID, f); err != nil {
+		return File{}, googleapi.StorageError(err)
+	}
+	if err := st.back.Move("uploads", u.ID+".part", "files", f.ID+".data"); err != nil {
+		st.back.Remove("files", f.ID+".json")
+		return File{}, googleapi.StorageError(err)
+	}
+	st.back.Remove("uploads", u.ID+".json")
 	st.mu.Lock()
 	if st.uploads[u.ID] != u {
 		// A reset (or expiry) dropped the session while its content was
 		// being stored: the file goes with it.
 		st.mu.Unlock()
-		if st.disk != nil {
-			st.disk.Remove("files", f.ID+".json")
-			st.disk.Remove("files", f.ID+".data")
-		}
+		st.back.Remove("files", f.ID+".json", f.ID+".data")
 		return File{}, errUploadGone(u.ID)
 	}
 	delete(st.uploads, u.ID)
@@ -432,14 +421,15 @@ func (g *Family) finishUpload(u *uploadSession) (File, *googleapi.Error) {
 	return *f, nil
 }
 
-func fileSHA256(path string) ([]byte, error) {
-	f, err := os.Open(path)
+// sha256 is the digest of stored content.
+func (st *fileStore) sha256(kind, name string) ([]byte, error) {
+	content, err := st.back.Open(kind, name)
 	if err != nil {
 		return nil, err
 	}
-	defer f.Close()
+	defer content.Close()
 	h := sha256.New()
-	if _, err := io.Copy(h, f); err != nil {
+	if _, err := io.Copy(h, content); err != nil {
 		return nil, err
 	}
 	return h.Sum(nil), nil
@@ -448,11 +438,8 @@ func fileSHA256(path string) ([]byte, error) {
 func (g *Family) dropUpload(u *uploadSession) {
 	st := g.store
 	st.mu.Lock()
-	delete(st.uploads, u.ID)
-	st.mu.Unlock()
-	if st.disk != nil {
-		st.disk.Remove("uploads", u.ID+".json", u.ID+".part")
-	}
+	defer st.mu.Unlock()
+	st.removeUploadLocked(u.ID)
 }
 
 // storeWholeFile stores an upload that arrives in one request (multipart

@@ -17,9 +17,12 @@ import (
 )
 
 // newTestFiles serves the Files API alone on a loopback port.
-func newTestFiles(t *testing.T, disk *store.Dir) (*Family, string) {
+func newTestFiles(t *testing.T, back store.Backend) (*Family, string) {
 	t.Helper()
-	f, err := New(familytest.Env(), Config{MaxFileBytes: 1 << 20, MaxFiles: 100}, disk)
+	if back == nil {
+		back = store.NewMemory()
+	}
+	f, err := New(familytest.Env(), Config{MaxFileBytes: 1 << 20, MaxFiles: 100}, back)
 	require.NoError(t, err)
 	return f, familytest.Serve(t, f)
 }
@@ -91,11 +94,11 @@ func TestUploadFinishedAfterAResetIsDropped(t *testing.T) {
 	for _, dataDir := range []bool{false, true} {
 		t.Run(fmt.Sprintf("dataDir=%v", dataDir), func(t *testing.T) {
 			dir := t.TempDir()
-			var disk *store.Dir
+			var back store.Backend = store.NewMemory()
 			if dataDir {
-				disk = openDir(t, dir)
+				back = openDir(t, dir)
 			}
-			s, base := newTestFiles(t, disk)
+			s, base := newTestFiles(t, back)
 			uploadURL := startUpload(t, base, `{"file":{"displayName":"late"}}`)
 			require.Equal(t, 200, chunk(t, base, uploadURL, "upload", 0, "content").Status)
 			s.store.mu.Lock()
@@ -126,25 +129,29 @@ func TestUploadFinishedAfterAResetIsDropped(t *testing.T) {
 }
 
 // A download that found a file reads that file's bytes, even if the name is
-// deleted and taken by another upload before the bytes are read.
+// deleted and taken by another upload before the bytes are read, in
+// memory and in a data dir.
 func TestContentIsOfTheFileFound(t *testing.T) {
-	s, base := newTestFiles(t, nil)
-	upload := func(content string) {
-		url := startUpload(t, base, `{"file":{"name":"files/reused"}}`)
-		decodeFile(t, chunk(t, base, url, "upload, finalize", 0, content))
-	}
-	upload("first")
-	found, ok := s.Get("reused")
-	require.True(t, ok)
-	require.Equal(t, 200, do(t, http.MethodDelete, base+"/v1beta/files/reused", "").Status)
-	upload("second, longer")
+	for name, back := range map[string]store.Backend{"memory": store.NewMemory(), "data dir": openDir(t, t.TempDir())} {
+		t.Run(name, func(t *testing.T) {
+			s, base := newTestFiles(t, back)
+			upload := func(content string) {
+				url := startUpload(t, base, `{"file":{"name":"files/reused"}}`)
+				decodeFile(t, chunk(t, base, url, "upload, finalize", 0, content))
+			}
+			upload("first")
+			found, content, err := s.Open("reused")
+			require.NoError(t, err)
+			defer content.Close()
+			require.Equal(t, 200, do(t, http.MethodDelete, base+"/v1beta/files/reused", "").Status)
+			upload("second, longer")
 
-	content, err := s.Content(found)
-	require.NoError(t, err)
-	defer content.Close()
-	got, err := io.ReadAll(content)
-	require.NoError(t, err)
-	assert.Equal(t, "first", string(got), "the bytes match the record's size and hash")
+			got, err := io.ReadAll(content)
+			require.NoError(t, err)
+			assert.Equal(t, "first", string(got), "the bytes match the record's size and hash")
+			assert.Equal(t, int64(len(got)), found.Size)
+		})
+	}
 }
 
 // TestDataDirDropsCutOffOneShotUpload covers a multipart upload cut off by a
