@@ -51,7 +51,7 @@ type config struct {
 	maxFileBytes     int64
 	maxFiles         int
 	maxBatches       int
-	maxBatchRequests int
+	maxJobRequests int
 
 	cassettes     []string
 	missPolicy    MissPolicy
@@ -90,7 +90,7 @@ func defaultConfig() config {
 		maxFileBytes:       DefaultMaxFileBytes,
 		maxFiles:           DefaultMaxFiles,
 		maxBatches:         DefaultMaxBatches,
-		maxBatchRequests:   DefaultMaxBatchRequests,
+		maxJobRequests:   DefaultMaxBatchRequests,
 		upstream:           DefaultUpstream,
 		journalSize:        DefaultJournalSize,
 		faultStatus:        http.StatusServiceUnavailable,
@@ -115,7 +115,7 @@ func (c *config) validate() error {
 		return fmt.Errorf("mockserver: batch delay must not be negative, got %v", c.batchDelay)
 	case c.batchTTL <= 0:
 		return fmt.Errorf("mockserver: batch TTL must be positive, got %v", c.batchTTL)
-	case c.maxFileBytes <= 0 || c.maxFiles <= 0 || c.maxBatches <= 0 || c.maxBatchRequests <= 0:
+	case c.maxFileBytes <= 0 || c.maxFiles <= 0 || c.maxBatches <= 0 || c.maxJobRequests <= 0:
 		return fmt.Errorf("mockserver: file size, file count, batch count and batch size limits must be positive")
 	case c.missPolicy == MissRecord && len(c.cassettes) > 0 && c.recordTo == "":
 		return errors.New("mockserver: the record miss policy needs a cassette to record to (WithRecordTo)")
@@ -236,7 +236,7 @@ func WithMaxBatches(n int) Option {
 // a file (default DefaultMaxBatchRequests); larger jobs are refused with a
 // 400 when created.
 func WithMaxBatchRequests(n int) Option {
-	return func(c *config) { c.maxBatchRequests = n }
+	return func(c *config) { c.maxJobRequests = n }
 }
 
 // WithCassettes answers requests from recorded cassettes (go-vcr format):

@@ -108,7 +108,7 @@ func (s *Server) families() ([]family.Family, error) {
 	}
 	s.files = files
 	s.batches, err = geminibatches.New(env, geminibatches.Config{
-		Delay: cfg.batchDelay, TTL: cfg.batchTTL, MaxJobs: cfg.maxBatches, MaxRequests: cfg.maxBatchRequests,
+		Delay: cfg.batchDelay, TTL: cfg.batchTTL, MaxJobs: cfg.maxBatches, MaxRequests: cfg.maxJobRequests,
 	}, s.gemini, files, back)
 	if err != nil {
 		return nil, err

@@ -14,12 +14,12 @@ import (
 	"github.com/embedmock/embedmock/schemas"
 )
 
-// maxBatchRequests is the real API's limit on requests in one
+// maxBatchEmbedRequests is the real API's limit on requests in one
 // batchEmbedContents call.
-const maxBatchRequests = 100
+const maxBatchEmbedRequests = 100
 
 // requestBuffers recycles the decoded requests of batchEmbedContents.
-var requestBuffers = sync.Pool{New: func() any { r := make([]EmbedRequest, 0, maxBatchRequests); return &r }}
+var requestBuffers = sync.Pool{New: func() any { r := make([]EmbedRequest, 0, maxBatchEmbedRequests); return &r }}
 
 // lookupEmbedModel finds the URL's model, or answers 404.
 func (g *Family) lookupEmbedModel(c *family.Call) (*Model, *googleapi.Error) {
@@ -108,8 +108,8 @@ func (g *Family) handleBatchEmbedContents(w http.ResponseWriter, r *http.Request
 		case len(items) == 0:
 			googleapi.WriteError(w, googleapi.InvalidFields("BatchEmbedContentsRequest.requests: requests is not specified"))
 			return
-		case len(items) > maxBatchRequests:
-			googleapi.WriteError(w, googleapi.InvalidFields(fmt.Sprintf("BatchEmbedContentsRequest.requests: at most %d requests can be in one batch", maxBatchRequests)))
+		case len(items) > maxBatchEmbedRequests:
+			googleapi.WriteError(w, googleapi.InvalidFields(fmt.Sprintf("BatchEmbedContentsRequest.requests: at most %d requests can be in one batch", maxBatchEmbedRequests)))
 			return
 		}
 		reqs = make([]EmbedRequest, len(items))

@@ -36,7 +36,7 @@ func fastBatchEmbedContents(body []byte, dst []EmbedRequest) ([]EmbedRequest, bo
 	}
 	for {
 		req, ok := requestFrom(d, true)
-		if !ok || len(reqs) == maxBatchRequests {
+		if !ok || len(reqs) == maxBatchEmbedRequests {
 			return nil, false
 		}
 		reqs = append(reqs, req)

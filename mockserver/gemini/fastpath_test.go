@@ -29,7 +29,7 @@ func slowBatchEmbedContents(body []byte) ([]EmbedRequest, bool) {
 		return nil, false
 	}
 	items, _ := obj["requests"].([]any)
-	if len(items) == 0 || len(items) > maxBatchRequests {
+	if len(items) == 0 || len(items) > maxBatchEmbedRequests {
 		return nil, false
 	}
 	reqs := make([]EmbedRequest, len(items))

@@ -135,17 +135,20 @@ func (st *fileStore) purgeExpiredLocked(now time.Time) {
 	}
 }
 
-// reserveLocked checks that one more file fits under the limit, purging
-// expired files first; store.ErrFull if it does not.
-func (st *fileStore) reserveLocked(now time.Time, limit int) error {
-	if len(st.files)+len(st.uploads) < limit {
-		return nil
+// reserveLocked checks that one more file, named id, fits: store.ErrFull
+// when limit files are stored even after expired ones are purged,
+// store.ErrExists when the id is taken.
+func (st *fileStore) reserveLocked(now time.Time, limit int, id string) error {
+	if len(st.files)+len(st.uploads) >= limit {
+		st.purgeExpiredLocked(now)
+		if len(st.files)+len(st.uploads) >= limit {
+			return store.ErrFull
+		}
 	}
-	st.purgeExpiredLocked(now)
-	if len(st.files)+len(st.uploads) < limit {
-		return nil
+	if st.idTakenLocked(id, now) {
+		return store.ErrExists
 	}
-	return store.ErrFull
+	return nil
 }
 
 // open returns a copy of the live file id with a reader of its bytes,

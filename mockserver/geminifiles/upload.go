@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"crypto/sha256"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"mime"
@@ -16,6 +17,7 @@ import (
 
 	"github.com/embedmock/embedmock/mockserver/family"
 	"github.com/embedmock/embedmock/mockserver/googleapi"
+	"github.com/embedmock/embedmock/mockserver/store"
 	"github.com/embedmock/embedmock/mockserver/vectorwire"
 	"github.com/embedmock/embedmock/schemas"
 )
@@ -146,12 +148,13 @@ func (g *Family) newUpload(meta Metadata, declared int64, oneShot bool) (*upload
 	st := g.store
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	if err := st.reserveLocked(now, g.cfg.MaxFiles); err != nil {
-		return nil, googleapi.StoreFull("files", g.cfg.MaxFiles)
-	}
 	if meta.FileID == "" {
 		meta.FileID = googleapi.NewID(12)
-	} else if st.fileIDTakenLocked(meta.FileID, now) {
+	}
+	switch err := st.reserveLocked(now, g.cfg.MaxFiles, meta.FileID); {
+	case errors.Is(err, store.ErrFull):
+		return nil, googleapi.StoreFull("files", g.cfg.MaxFiles)
+	case errors.Is(err, store.ErrExists):
 		return nil, googleapi.NewError(http.StatusConflict, fmt.Sprintf("File files/%s already exists.", meta.FileID))
 	}
 	u := &uploadSession{
@@ -168,9 +171,9 @@ func (g *Family) newUpload(meta Metadata, declared int64, oneShot bool) (*upload
 	return u, nil
 }
 
-// fileIDTakenLocked reports whether a live file or an upload in progress
-// has the id.
-func (st *fileStore) fileIDTakenLocked(id string, now time.Time) bool {
+// idTakenLocked reports whether a live file or an upload in progress has
+// the id.
+func (st *fileStore) idTakenLocked(id string, now time.Time) bool {
 	if f, ok := st.files[id]; ok && f.live(now) {
 		return true
 	}
