@@ -39,18 +39,18 @@ const (
 )
 
 type config struct {
-	vectorMode       fakeembed.Mode
-	geminiModels     []GeminiModel
-	legacyModels     bool
-	apiKeys          []string
-	maxBodyBytes     int64
-	clock            Clock
-	batchDelay       time.Duration
-	batchTTL         time.Duration
-	dataDir          string
-	maxFileBytes     int64
-	maxFiles         int
-	maxBatches       int
+	vectorMode     fakeembed.Mode
+	geminiModels   []GeminiModel
+	legacyModels   bool
+	apiKeys        []string
+	maxBodyBytes   int64
+	clock          Clock
+	batchDelay     time.Duration
+	batchTTL       time.Duration
+	dataDir        string
+	maxFileBytes   int64
+	maxFiles       int
+	maxBatches     int
 	maxJobRequests int
 
 	cassettes     []string
@@ -90,7 +90,7 @@ func defaultConfig() config {
 		maxFileBytes:       DefaultMaxFileBytes,
 		maxFiles:           DefaultMaxFiles,
 		maxBatches:         DefaultMaxBatches,
-		maxJobRequests:   DefaultMaxBatchRequests,
+		maxJobRequests:     DefaultMaxBatchRequests,
 		upstream:           DefaultUpstream,
 		journalSize:        DefaultJournalSize,
 		faultStatus:        http.StatusServiceUnavailable,
