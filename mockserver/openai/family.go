@@ -195,11 +195,8 @@ func failureError(c *family.Call, f *family.Failure) *apiError {
 // is the model of the request's path, if any.
 func faultError(status int, model string) *apiError {
 	switch status {
-	case http.StatusTooManyRequests:
-		if model == "" {
-			model = defaultQuotaModel
-		}
-		return newError(status, "Rate limit reached for "+model+" in organization org-embedmock on requests per min (RPM): Limit 3000, Used 3000, Requested 1. Please try again in 1s. Visit https://platform.openai.com/account/rate-limits to learn more.", "", "rate_limit_exceeded")
+	case http.StatusTooManyRequests: // as if a 3000 RPM quota were spent
+		return quotaError(model, &family.Quota{Limit: 3000, Used: 3000, Requested: 1}, time.Second)
 	case http.StatusInternalServerError:
 		return newError(status, "The server had an error while processing your request. Sorry about that!", "", "")
 	case http.StatusServiceUnavailable:
