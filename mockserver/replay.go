@@ -73,7 +73,7 @@ type recordingState struct {
 func (s *Server) setUpRecording() error {
 	cfg := s.cfg
 	rec := &recordingState{
-		redactor: recording.NewRedactor(cfg.redactHeaders, cfg.redactFields),
+		redactor: recording.NewRedactor(append(s.credentialHeaders(), cfg.redactHeaders...), cfg.redactFields),
 		client:   &http.Client{Timeout: 10 * time.Minute, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }},
 	}
 	var err error
@@ -134,6 +134,17 @@ func (s *Server) replay(w http.ResponseWriter, r *http.Request, c *family.Call) 
 		s.writeFailure(w, r, c, &family.Failure{Status: http.StatusBadRequest, Reason: family.CassetteMiss, Message: miss.Message(), Miss: m})
 	}
 	return true
+}
+
+// credentialHeaders are the families' own headers that carry credentials.
+func (s *Server) credentialHeaders() []string {
+	var out []string
+	for _, f := range s.table.Families() {
+		if c, ok := f.(family.Credentialed); ok {
+			out = append(out, c.CredentialHeaders()...)
+		}
+	}
+	return out
 }
 
 // matcher keys recordings by the server's route table and families (see

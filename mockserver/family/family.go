@@ -108,6 +108,13 @@ type VectorReplayer interface {
 	ReplayAnswer(c *Call, vectors []json.RawMessage) []byte
 }
 
+// Credentialed is implemented by families whose requests carry
+// credentials in headers of their own (beyond Authorization, Api-Key,
+// X-Api-Key and cookies): recordings redact them.
+type Credentialed interface {
+	CredentialHeaders() []string
+}
+
 // ValueCanonicalizer is implemented by families whose requests spell some
 // values in several ways (an enum by number or name, an int64 as a number
 // or a string), so that recordings match them as one.

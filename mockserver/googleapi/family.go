@@ -70,6 +70,12 @@ func APIKey(r *http.Request) string {
 	return key
 }
 
+// CredentialHeaders are the headers that carry the API key, and the
+// signature of an upload URL.
+func (Base) CredentialHeaders() []string {
+	return []string{"X-Goog-Api-Key", "X-Goog-Upload-Url-Signature"}
+}
+
 // Caller is the request's API key.
 func (Base) Caller(r *http.Request) string { return APIKey(r) }
 

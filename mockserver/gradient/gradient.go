@@ -117,6 +117,10 @@ func (f *Family) Authenticate(r *http.Request, _ *family.Call) *family.Failure {
 	return nil
 }
 
+// CredentialHeaders names the workspace id, which recordings redact with
+// the token.
+func (f *Family) CredentialHeaders() []string { return []string{"X-Gradient-Workspace-Id"} }
+
 // Caller is the request's bearer token.
 func (f *Family) Caller(r *http.Request) string {
 	return family.BearerToken(r)

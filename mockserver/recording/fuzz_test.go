@@ -76,7 +76,7 @@ func checkRedaction(t *testing.T, in *cassette.Interaction) {
 	if err != nil || yaml.Unmarshal(raw, &cp) != nil {
 		return // not an interaction that round-trips; nothing to compare
 	}
-	r := NewRedactor([]string{"X-Extra-Secret"}, []string{"title"})
+	r := NewRedactor([]string{"X-Goog-Api-Key", "X-Gradient-Workspace-Id", "X-Extra-Secret"}, []string{"title"})
 	secrets := r.secrets(&cp)
 	r.Redact(&cp)
 	var texts []string

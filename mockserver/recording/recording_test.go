@@ -130,7 +130,7 @@ func TestRedaction(t *testing.T) {
 			Body:    `{"error":{"details":[{"detail":"Invalid API key: ` + key + `"}]},"token":"sk-tokentokentoken123","secret_field":"x"}`,
 		},
 	}
-	NewRedactor([]string{"X-Custom-Token"}, []string{"secret_field"}).Redact(in)
+	NewRedactor([]string{"X-Goog-Api-Key", "X-Custom-Token"}, []string{"secret_field"}).Redact(in)
 	all := fmt.Sprintf("%+v", in)
 	assert.NotContains(t, all, key)
 	assert.NotContains(t, all, "sk-tokentokentoken123")
@@ -148,7 +148,7 @@ func TestRedaction(t *testing.T) {
 	// A short key is redacted where it is a credential, not everywhere.
 	short := interaction("POST", "http://h/v1beta/models/m:embedContent?key=k", `{"k":"kkk"}`, 200, "ok")
 	short.Request.Headers.Set("X-Goog-Api-Key", "k")
-	NewRedactor(nil, nil).Redact(short)
+	NewRedactor([]string{"X-Goog-Api-Key"}, nil).Redact(short)
 	assert.Equal(t, `{"k":"kkk"}`, short.Request.Body)
 	assert.Equal(t, Redacted, short.Request.Headers.Get("X-Goog-Api-Key"))
 }

@@ -21,10 +21,10 @@ const Redacted = "REDACTED"
 // likely to occur by chance ("k" in every body).
 const minSecretLen = 8
 
-// defaultSecretHeaders hold credentials in the APIs embedmock records.
+// defaultSecretHeaders hold credentials by HTTP's and common API
+// conventions; the server adds each API family's own.
 var defaultSecretHeaders = []string{
-	"X-Goog-Api-Key", "Authorization", "Proxy-Authorization", "Api-Key", "X-Api-Key",
-	"X-Gradient-Workspace-Id", "Cookie", "Set-Cookie", "X-Goog-Upload-Url-Signature",
+	"Authorization", "Proxy-Authorization", "Api-Key", "X-Api-Key", "Cookie", "Set-Cookie",
 }
 
 // Redactor removes credentials from interactions before they are saved:
