@@ -2,7 +2,6 @@ package geminibatches
 
 import (
 	"encoding/json"
-	"io"
 	"sync"
 	"time"
 
@@ -100,12 +99,7 @@ func (st *jobStore) output(j *batchJob) []byte {
 	if !j.HasOutput {
 		return nil
 	}
-	content, err := st.back.Open("jobs", j.ID+".output")
-	if err != nil {
-		return nil
-	}
-	defer content.Close()
-	data, err := io.ReadAll(content)
+	data, err := st.back.Read("jobs", j.ID+".output")
 	if err != nil {
 		return nil
 	}

@@ -168,6 +168,12 @@ func (d *Dir) Open(kind, name string) (io.ReadSeekCloser, error) {
 	return f, nil
 }
 
+// Read reads kind/name whole.
+func (d *Dir) Read(kind, name string) ([]byte, error) {
+	data, err := os.ReadFile(d.path(kind, name))
+	return data, notFound(err)
+}
+
 // Size is the length of kind/name.
 func (d *Dir) Size(kind, name string) (int64, error) {
 	info, err := os.Stat(d.path(kind, name))
@@ -186,7 +192,7 @@ func (d *Dir) Remove(kind string, names ...string) {
 
 // notFound turns a missing file into ErrNotFound.
 func notFound(err error) error {
-	if errors.Is(err, fs.ErrNotExist) {
+	if err != nil && errors.Is(err, fs.ErrNotExist) {
 		return fmt.Errorf("%w: %v", ErrNotFound, err)
 	}
 	return err

@@ -83,6 +83,18 @@ func (m *Memory) Open(kind, name string) (io.ReadSeekCloser, error) {
 	return nopCloser{bytes.NewReader(b[:len(b):len(b)])}, nil
 }
 
+// Read returns the content itself: bytes once stored are never changed
+// in place.
+func (m *Memory) Read(kind, name string) ([]byte, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	b, ok := m.content[memoryKey(kind, name)]
+	if !ok {
+		return nil, ErrNotFound
+	}
+	return b[:len(b):len(b)], nil
+}
+
 // Size is the content's length.
 func (m *Memory) Size(kind, name string) (int64, error) {
 	m.mu.Lock()

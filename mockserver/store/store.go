@@ -47,6 +47,10 @@ type Backend interface {
 	// Open reads content: the bytes stored when it was opened, whatever
 	// is written or removed later; ErrNotFound if there are none.
 	Open(kind, name string) (io.ReadSeekCloser, error)
+	// Read returns the whole content, which the caller must not change
+	// (Memory hands out its own bytes, without a copy); ErrNotFound if
+	// there is none.
+	Read(kind, name string) ([]byte, error)
 	// Size is the length of content; ErrNotFound if there is none.
 	Size(kind, name string) (int64, error)
 	// Remove deletes content of kind by name (a record's is id + ".json"),

@@ -110,3 +110,16 @@ func TestRecords(t *testing.T) {
 	require.NoError(t, m.PutRecord("jobs", "a", 1))
 	assert.NoError(t, m.Load("jobs", func(string, []byte) error { return errors.New("called") }))
 }
+
+func TestRead(t *testing.T) {
+	for name, b := range backends(t) {
+		t.Run(name, func(t *testing.T) {
+			_, err := b.Read("k", "missing")
+			assert.ErrorIs(t, err, ErrNotFound)
+			require.NoError(t, b.PutContent("k", "r", []byte("whole")))
+			data, err := b.Read("k", "r")
+			require.NoError(t, err)
+			assert.Equal(t, "whole", string(data))
+		})
+	}
+}
