@@ -61,6 +61,9 @@ func TestVectorAccessor(t *testing.T) {
 	assert.Equal(t, v3, v2, "gemini-embedding-2 ignores the task type")
 	_, err = s.Vector(VectorQuery{Model: "nope", Text: "x"})
 	assert.Error(t, err)
-	_, err = s.Vector(VectorQuery{Model: "gemini-embedding-001", Text: "x", Dimensions: 5})
-	assert.ErrorContains(t, err, "between 128 and 3072")
+	small, err := s.Vector(VectorQuery{Model: "gemini-embedding-001", Text: "x", Dimensions: 5})
+	require.NoError(t, err)
+	assert.Len(t, small, 5)
+	_, err = s.Vector(VectorQuery{Model: "gemini-embedding-001", Text: "x", Dimensions: 4000})
+	assert.ErrorContains(t, err, "between 1 and 3072")
 }

@@ -272,3 +272,12 @@ func TestLargeBatchIsStreamedAndExact(t *testing.T) {
 	require.Equal(t, http.StatusOK, small.status)
 	assert.Equal(t, strconv.Itoa(len(small.body)), small.header.Get("Content-Length"), "a small answer has its length")
 }
+
+// TestReadmeTryIt sends the README's "Try it" request as written.
+func TestReadmeTryIt(t *testing.T) {
+	_, base := newTestServer(t)
+	r := do(t, http.MethodPost, base+"/v1beta/models/gemini-embedding-001:embedContent",
+		`{"content":{"parts":[{"text":"What is the meaning of life?"}]},"outputDimensionality":8}`, "X-Goog-Api-Key", "any-key")
+	require.Equal(t, http.StatusOK, r.status, string(r.body))
+	assert.Len(t, decodeEmbed(t, r).Embedding.Values, 8)
+}

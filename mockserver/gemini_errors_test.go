@@ -219,19 +219,19 @@ func TestGeminiErrors(t *testing.T) {
 			status: 400, message: "* EmbedContentRequest.content.parts[0].inline_data: embedmock serves text parts only; inline_data input to models/gemini-embedding-2 is not supported\n",
 		},
 		{
-			name: "outputDimensionality below the range", path: embedPath,
+			name: "outputDimensionality below a strict catalog's range", path: embedPath, opts: []Option{WithGeminiModels(strictCatalog())},
 			body:   `{"content":{"parts":[{"text":"a"}]},"outputDimensionality":64}`,
 			status: 400, message: "* EmbedContentRequest.output_dimensionality: outputDimensionality must be between 128 and 3072 for models/gemini-embedding-001, got 64\n",
 		},
 		{
 			name: "outputDimensionality above the range", path: batchPath,
 			body:   `{"requests":[{"model":"models/gemini-embedding-001","content":{"parts":[{"text":"a"}]},"outputDimensionality":4096}]}`,
-			status: 400, message: "* BatchEmbedContentsRequest.requests[0].output_dimensionality: outputDimensionality must be between 128 and 3072 for models/gemini-embedding-001, got 4096\n",
+			status: 400, message: "* BatchEmbedContentsRequest.requests[0].output_dimensionality: outputDimensionality must be between 1 and 3072 for models/gemini-embedding-001, got 4096\n",
 		},
 		{
 			name: "negative outputDimensionality", path: embedPath,
 			body:   `{"content":{"parts":[{"text":"a"}]},"outputDimensionality":-1}`,
-			status: 400, message: "* EmbedContentRequest.output_dimensionality: outputDimensionality must be between 128 and 3072 for models/gemini-embedding-001, got -1\n",
+			status: 400, message: "* EmbedContentRequest.output_dimensionality: outputDimensionality must be between 1 and 3072 for models/gemini-embedding-001, got -1\n",
 		},
 		{
 			name: "outputDimensionality on embedding-001", opts: []Option{WithLegacyModels(true)},
@@ -322,4 +322,16 @@ func TestAnyNonEmptyKeyIsAcceptedByDefault(t *testing.T) {
 		resp := do(t, http.MethodPost, base+embedPath, `{"content":{"parts":[{"text":"a"}]}}`, "X-Goog-Api-Key", key)
 		require.Equal(t, 200, resp.status, fmt.Sprintf("%s: %s", key, resp.body))
 	}
+}
+
+// strictCatalog is the default catalog with gemini-embedding-001 held to
+// the recommended range, 128 to 3072, as a --models file can ask.
+func strictCatalog() []GeminiModel {
+	models := DefaultGeminiModels()
+	for i := range models {
+		if models[i].ID() == "gemini-embedding-001" {
+			models[i].Embedding.MinOutputDimensionality = 128
+		}
+	}
+	return models
 }

@@ -47,7 +47,9 @@ func TestGenAISDKEmbedContent(t *testing.T) {
 			assert.NotEqual(t, many.Embeddings[0].Values, many.Embeddings[1].Values)
 			assert.NotEqual(t, many.Embeddings[1].Values, many.Embeddings[2].Values)
 
-			for _, dims := range []int32{256, 768} {
+			// Below the recommended 128 too, as Google's own SDK tests ask
+			// (python-genai test_embed_content.py: 10).
+			for _, dims := range []int32{1, 10, 256, 768} {
 				resp, err := client.Models.EmbedContent(ctx, "gemini-embedding-001", contents,
 					&genai.EmbedContentConfig{OutputDimensionality: genai.Ptr(dims)})
 				require.NoError(t, err)

@@ -19,7 +19,7 @@ func TestDefaultCatalog(t *testing.T) {
 	require.Contains(t, byID, "gemini-embedding-001")
 	g1 := byID["gemini-embedding-001"]
 	assert.Equal(t, 3072, g1.Embedding.Dimensions)
-	assert.Equal(t, 128, g1.Embedding.MinOutputDimensionality)
+	assert.Equal(t, 1, g1.Embedding.MinOutputDimensionality, "any dimension up to 3072 (the real API returns exactly d values even below the recommended 128)")
 	assert.Equal(t, 2048, g1.InputTokenLimit)
 	for _, id := range []string{"gemini-embedding-2", "gemini-embedding-2-preview"} {
 		assert.Equal(t, 8192, byID[id].InputTokenLimit, id)

@@ -680,3 +680,29 @@ func TestListDefaultPageSize(t *testing.T) {
 	assert.Empty(t, second.NextPageToken)
 	assert.Len(t, h.list("?pageSize=5000").Operations, 51, "large page sizes are capped, not refused")
 }
+
+// TestSmallDimensions: a batch asks for fewer dimensions than the
+// recommended 128, as the js-genai sample batch_embedding_file.ts does
+// (5, in a JSONL file), and gets exactly that many values, inline and
+// from a file.
+func TestSmallDimensions(t *testing.T) {
+	h := newHarness(t, setup{cfg: testConfig()})
+	h.uploadMultipart("small", `{"key":"k","request":{"content":{"parts":[{"text":"tiny"}]},"output_dimensionality":5}}`)
+	fromFile := h.create(asyncPath, fileBody("files/small"))
+	inline := h.create(asyncPath, inlineBody(`{"request":{"content":{"parts":[{"text":"tiny"}]},"outputDimensionality":5}}`))
+	h.clock.Advance(10 * time.Minute)
+
+	done := h.get(inline.Name)
+	require.Equal(t, batchSucceeded, done.Metadata.State)
+	items := done.items(t)
+	require.Len(t, items, 1)
+	require.NotNil(t, items[0].Response, "%+v", items[0])
+	assert.Len(t, items[0].Response.Embedding.Values, 5)
+
+	done = h.get(fromFile.Name)
+	require.Equal(t, batchSucceeded, done.Metadata.State)
+	var line fileLine
+	decodeStrict(t, []byte(strings.TrimSpace(h.download(done.Metadata.Output.ResponsesFile))), &line)
+	require.NotNil(t, line.Response)
+	assert.Equal(t, items[0].Response.Embedding.Values, line.Response.Embedding.Values)
+}
