@@ -16,6 +16,7 @@ import (
 	"github.com/embedmock/embedmock/mockserver/gemini"
 	"github.com/embedmock/embedmock/mockserver/geminibatches"
 	"github.com/embedmock/embedmock/mockserver/geminifiles"
+	"github.com/embedmock/embedmock/mockserver/geminiopenai"
 	"github.com/embedmock/embedmock/mockserver/googleapi"
 	"github.com/embedmock/embedmock/mockserver/gradient"
 	"github.com/embedmock/embedmock/mockserver/openai"
@@ -116,6 +117,7 @@ func (s *Server) families() ([]family.Family, error) {
 	return []family.Family{
 		openai.New(env, openai.Config{Models: cfg.openAIModels, EmptyInput: cfg.openAIEmptyInput}),
 		gradient.New(env, gradient.Config{Prefix: cfg.gradientPrefix, Dimensions: cfg.gradientDimensions}),
+		geminiopenai.New(env, s.gemini),
 		s.gemini,
 		files,
 		s.batches,

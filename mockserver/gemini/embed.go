@@ -104,12 +104,8 @@ func (g *Family) handleBatchEmbedContents(w http.ResponseWriter, r *http.Request
 		return
 	}
 	if !fast {
-		switch {
-		case len(items) == 0:
-			googleapi.WriteError(w, googleapi.InvalidFields("BatchEmbedContentsRequest.requests: requests is not specified"))
-			return
-		case len(items) > maxBatchEmbedRequests:
-			googleapi.WriteError(w, googleapi.InvalidFields(fmt.Sprintf("BatchEmbedContentsRequest.requests: at most %d requests can be in one batch", maxBatchEmbedRequests)))
+		if gerr := BatchSizeError(len(items)); gerr != nil {
+			googleapi.WriteError(w, gerr)
 			return
 		}
 		reqs = make([]EmbedRequest, len(items))
@@ -178,19 +174,42 @@ func (g *Family) handleBatchEmbedContents(w http.ResponseWriter, r *http.Request
 	stream.Finish(b)
 }
 
-// appendEmbedding appends the JSON array of req's vector and returns the
+// BatchSizeError is the answer to a batch of n requests, too few or too
+// many for batchEmbedContents; nil when n is allowed.
+func BatchSizeError(n int) *googleapi.Error {
+	switch {
+	case n == 0:
+		return googleapi.InvalidFields("BatchEmbedContentsRequest.requests: requests is not specified")
+	case n > maxBatchEmbedRequests:
+		return googleapi.InvalidFields(fmt.Sprintf("BatchEmbedContentsRequest.requests: at most %d requests can be in one batch", maxBatchEmbedRequests))
+	}
+	return nil
+}
+
+// AppendEmbedding appends the JSON array of req's vector and returns the
 // input's token estimate.
 func (g *Family) AppendEmbedding(b []byte, model *Model, req EmbedRequest) ([]byte, int) {
+	return g.AppendEncodedEmbedding(b, model, req, false)
+}
+
+// AppendEncodedEmbedding is AppendEmbedding with the vector written, when
+// b64 is set, as a JSON string: the standard base64 of its little-endian
+// float32 values. The vector is the same either way.
+func (g *Family) AppendEncodedEmbedding(b []byte, model *Model, req EmbedRequest, b64 bool) ([]byte, int) {
 	task, text := g.geminiInput(model, req.task, req.joinedText())
 	tokens := fakeembed.EstimateTokens(text)
 	kp := vectorwire.GetKey()
 	defer vectorwire.PutKey(kp)
 	key := kp.Add("gemini").AddInt(int(g.env.Mode)).Add(model.ID()).AddInt(model.Embedding.Dimensions).
 		Add(task).Add(req.title).Add(text).AddInt(req.outputDims)
+	encode := vectorwire.AppendVector
+	if b64 {
+		key, encode = key.Add("base64"), vectorwire.AppendBase64Vector
+	}
 	*kp = key
 	b = g.env.Vectors.Append(b, key, func(dst []float32) []float32 {
 		return g.geminiVector(dst, model, task, req.title, text, req.outputDims)
-	}, vectorwire.AppendVector)
+	}, encode)
 	return b, tokens
 }
 
@@ -230,7 +249,7 @@ func (g *Family) Vector(q VectorQuery) ([]float32, error) {
 	if !ok {
 		return nil, fmt.Errorf("mockserver: no model %q is served", id)
 	}
-	req := EmbedRequest{outputDims: q.Dimensions, parts: []embedPart{{text: q.Text, hasText: true, members: []string{"text"}}}, hasContent: true}
+	req := TextRequest(q.Text, q.Dimensions)
 	if lines := req.FieldViolations("VectorQuery", model); len(lines) > 0 {
 		return nil, fmt.Errorf("mockserver: %s", strings.Join(lines, "; "))
 	}

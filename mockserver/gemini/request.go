@@ -111,6 +111,13 @@ func decodePart(v any, path schemas.Path) (embedPart, *googleapi.Error) {
 	return part, nil
 }
 
+// TextRequest is the request to embed one text with no task type nor
+// title, and outputDimensionality dims (0 for none), as other surfaces of
+// the API (and Server.Vector) put it.
+func TextRequest(text string, dims int) EmbedRequest {
+	return EmbedRequest{outputDims: dims, parts: []embedPart{{text: text, hasText: true, members: []string{"text"}}}, hasContent: true}
+}
+
 // Model is the model the request names ("models/x"), "" when absent.
 func (r EmbedRequest) Model() string { return r.model }
 

@@ -101,7 +101,7 @@ func (f *Family) handleEmbeddings(w http.ResponseWriter, r *http.Request, c *fam
 		h.Set("Openai-Processing-Ms", strconv.FormatInt(time.Since(start).Milliseconds(), 10))
 		h.Set("Openai-Model", model.ID)
 	}}
-	b := append(*buf, `{"object":"list","data":[`...)
+	b := AppendAnswerStart(*buf)
 	total := 0
 	stream.Compute()
 	defer stream.Release()
@@ -113,12 +113,7 @@ func (f *Family) handleEmbeddings(w http.ResponseWriter, r *http.Request, c *fam
 	defer vectorwire.PutKey(kp)
 	mode := f.env.Mode
 	for i, in := range inputs {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		b = append(b, `{"object":"embedding","index":`...)
-		b = strconv.AppendInt(b, int64(i), 10)
-		b = append(b, `,"embedding":`...)
+		b = AppendItemStart(b, i)
 		key := (*kp)[:0].Add(name).AddInt(int(mode)).Add(model.ID).AddInt(model.Dimensions).
 			Add(in.text).AddInt(dims).Add(format)
 		*kp = key
@@ -134,15 +129,41 @@ func (f *Family) handleEmbeddings(w http.ResponseWriter, r *http.Request, c *fam
 	if responseModel == "" {
 		responseModel = model.ID
 	}
-	b = append(b, `],"model":`...)
-	b = append(b, vectorwire.MustMarshal(responseModel)...)
-	b = append(b, `,"usage":{"prompt_tokens":`...)
-	b = strconv.AppendInt(b, int64(total), 10)
-	b = append(b, `,"total_tokens":`...)
-	b = strconv.AppendInt(b, int64(total), 10)
-	b = append(b, "}}"...)
+	b = AppendAnswerEnd(b, responseModel, total)
 	*buf = b
 	stream.Finish(b)
+}
+
+// An embeddings answer is
+// {"object":"list","data":[{"object":"embedding","index":i,"embedding":E},...],
+// "model":M,"usage":{"prompt_tokens":N,"total_tokens":N}}. AppendAnswerStart,
+// AppendItemStart and AppendAnswerEnd write it around the embeddings E,
+// which the caller appends, each followed by '}'.
+
+// AppendAnswerStart appends the start of an embeddings answer.
+func AppendAnswerStart(b []byte) []byte { return append(b, `{"object":"list","data":[`...) }
+
+// AppendItemStart appends the start of the answer's i-th item (from 0),
+// up to its embedding.
+func AppendItemStart(b []byte, i int) []byte {
+	if i > 0 {
+		b = append(b, ',')
+	}
+	b = append(b, `{"object":"embedding","index":`...)
+	b = strconv.AppendInt(b, int64(i), 10)
+	return append(b, `,"embedding":`...)
+}
+
+// AppendAnswerEnd appends the end of an embeddings answer: the model and
+// the usage of tokens input tokens.
+func AppendAnswerEnd(b []byte, model string, tokens int) []byte {
+	b = append(b, `],"model":`...)
+	b = append(b, vectorwire.MustMarshal(model)...)
+	b = append(b, `,"usage":{"prompt_tokens":`...)
+	b = strconv.AppendInt(b, int64(tokens), 10)
+	b = append(b, `,"total_tokens":`...)
+	b = strconv.AppendInt(b, int64(tokens), 10)
+	return append(b, "}}"...)
 }
 
 // inputs checks and measures the inputs: a string, strings, token ids or

@@ -230,40 +230,46 @@ func quotaError(model string, q *family.Quota, wait time.Duration) *apiError {
 }
 
 // Summarize implements family.Family: the body's model when the path names
-// none, and for embeddings the inputs (a list of token ids counts as one)
-// and dimensions; the token estimate counts texts by
-// fakeembed.EstimateTokens and token ids one each.
+// none, and for embeddings the inputs and dimensions (see
+// SummarizeEmbeddings).
 func (f *Family) Summarize(c *family.Call, body []byte) family.Summary {
+	s := SummarizeEmbeddings(body)
+	if c.Model != "" {
+		s.Model = ""
+	}
+	if c.Kind != kindEmbeddings {
+		s.Inputs, s.Dimensions = 0, 0
+	}
+	return s
+}
+
+// SummarizeEmbeddings summarizes an embeddings request body of OpenAI's
+// shape: its model, inputs (a list of token ids counts as one),
+// dimensions and token estimate (texts by fakeembed.EstimateTokens, token
+// ids one each). What it cannot read is left zero.
+func SummarizeEmbeddings(body []byte) family.Summary {
 	var s family.Summary
 	doc, err := schemas.Decode(body)
 	if err != nil {
 		return s
 	}
 	obj, _ := doc.(map[string]any)
-	if c.Model == "" {
-		s.Model, _ = obj["model"].(string)
-	}
-	if c.Kind == kindEmbeddings {
-		switch in := obj["input"].(type) {
-		case string:
-			s.Inputs = 1
-		case []any:
-			s.Inputs = len(in)
-			if len(in) > 0 {
-				if _, isNumber := in[0].(json.Number); isNumber {
-					s.Inputs = 1 // one list of token ids
-				}
-			}
-		}
-		if d, ok := obj["dimensions"].(json.Number); ok {
-			n, _ := d.Int64()
-			s.Dimensions = int(n)
-		}
+	s.Model, _ = obj["model"].(string)
+	if d, ok := obj["dimensions"].(json.Number); ok {
+		n, _ := d.Int64()
+		s.Dimensions = int(n)
 	}
 	switch in := obj["input"].(type) {
 	case string:
+		s.Inputs = 1
 		s.Tokens = fakeembed.EstimateTokens(in)
 	case []any:
+		s.Inputs = len(in)
+		if len(in) > 0 {
+			if _, isNumber := in[0].(json.Number); isNumber {
+				s.Inputs = 1 // one list of token ids
+			}
+		}
 		for _, x := range in {
 			switch y := x.(type) {
 			case string:
