@@ -67,6 +67,19 @@ func (g *Family) Routes() []family.Route {
 	return routes
 }
 
+// Authenticate checks the API key, but for the commands of a resumable
+// upload session: its upload URL is a capability, which Google's own REST
+// samples use without a key (curl "${upload_url}" with
+// X-Goog-Upload-Command: upload, finalize, in
+// https://ai.google.dev/gemini-api/docs/files), so the session id
+// authorises it; an unknown id answers 404.
+func (g *Family) Authenticate(r *http.Request, c *family.Call) *family.Failure {
+	if c.Kind == "files.upload" && r.URL.RawQuery != "" && r.URL.Query().Get("upload_id") != "" {
+		return nil
+	}
+	return g.Base.Authenticate(r, c)
+}
+
 // Open returns a copy of the live file id and a reader of its bytes (see
 // fileStore.open); store.ErrNotFound if there is no such file.
 func (g *Family) Open(id string) (File, io.ReadSeekCloser, error) {

@@ -171,3 +171,20 @@ func TestDataDirDropsCutOffOneShotUpload(t *testing.T) {
 	url := startUpload(t, base, `{"file":{"name":"files/cut-off"}}`)
 	decodeFile(t, chunk(t, base, url, "upload, finalize", 0, "second try"))
 }
+
+// TestUploadURLIsACapability: the chunks of a resumable upload need no API
+// key, as in Google's REST samples (curl "${upload_url}"); starting one
+// does, and an unknown session is not found.
+func TestUploadURLIsACapability(t *testing.T) {
+	_, base := newTestFiles(t, nil)
+	url := startUpload(t, base, `{"file":{"displayName":"nokey"}}`)
+	r := familytest.Do(t, http.MethodPost, base+url, "content", "X-Goog-Upload-Command", "upload, finalize", "X-Goog-Upload-Offset", "0")
+	require.Equal(t, http.StatusOK, r.Status, string(r.Body))
+	assert.Equal(t, "final", r.Header.Get("X-Goog-Upload-Status"))
+
+	r = familytest.Do(t, http.MethodPost, base+"/upload/v1beta/files?upload_id=nosuchsession&upload_protocol=resumable", "x",
+		"X-Goog-Upload-Command", "upload, finalize", "X-Goog-Upload-Offset", "0")
+	assert.Equal(t, http.StatusNotFound, r.Status)
+	r = familytest.Do(t, http.MethodPost, base+"/upload/v1beta/files", `{}`, "X-Goog-Upload-Protocol", "resumable", "X-Goog-Upload-Command", "start")
+	assert.Equal(t, http.StatusForbidden, r.Status, "starting a session needs the key")
+}
