@@ -211,19 +211,23 @@ func (g *Family) eachRequestLine(r io.Reader, fn func(n int, line []byte, tooLon
 }
 
 // readLine reads one line (without its newline) of at most limit bytes; a
-// longer line is consumed and reported as tooLong.
+// longer line is consumed and reported as tooLong, unless it is blank,
+// which is skipped like any blank line.
 func readLine(br *bufio.Reader, limit int) (line []byte, tooLong bool, err error) {
+	blank := true // of a line too long to keep
 	for {
 		chunk, isPrefix, err := br.ReadLine()
-		if !tooLong {
-			if len(line)+len(chunk) > limit {
-				tooLong, line = true, nil
-			} else {
-				line = append(line, chunk...)
-			}
+		switch {
+		case tooLong:
+			blank = blank && len(bytes.TrimSpace(chunk)) == 0
+		case len(line)+len(chunk) > limit:
+			tooLong, blank = true, len(bytes.TrimSpace(line)) == 0 && len(bytes.TrimSpace(chunk)) == 0
+			line = nil
+		default:
+			line = append(line, chunk...)
 		}
 		if err != nil || !isPrefix {
-			return line, tooLong, err
+			return line, tooLong && !blank, err
 		}
 	}
 }
