@@ -179,28 +179,6 @@ func (tr *tableRoute) call(model string, vars map[string]string) Call {
 // Families returns the families of the table, in order.
 func (t *Table) Families() []Family { return append([]Family(nil), t.families...) }
 
-// Family returns the family named name, or nil.
-func (t *Table) Family(name string) Family {
-	for _, f := range t.families {
-		if f.Name() == name {
-			return f
-		}
-	}
-	return nil
-}
-
-// Kinds returns the route kinds of a family, for checking names that
-// tests and the admin API give.
-func (t *Table) Kinds(family string) []string {
-	var out []string
-	for _, tr := range t.routes {
-		if tr.owner.Name() == family {
-			out = append(out, tr.Kind)
-		}
-	}
-	return out
-}
-
 // hotPattern is a route template the hot path matches by hand: literal
 // prefix, optionally one variable free of '/' and ':', literal suffix.
 type hotPattern struct {

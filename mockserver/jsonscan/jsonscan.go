@@ -25,9 +25,6 @@ type Decoder struct {
 // NewDecoder returns a Decoder at the start of src.
 func NewDecoder(src []byte) *Decoder { return &Decoder{src: src} }
 
-// Reset starts d over on src.
-func (d *Decoder) Reset(src []byte) { d.src, d.pos = src, 0 }
-
 func (d *Decoder) space() { d.pos = SkipSpace(d.src, d.pos) }
 
 // Byte consumes c if it comes next.

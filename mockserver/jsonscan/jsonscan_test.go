@@ -59,7 +59,7 @@ func TestStructure(t *testing.T) {
 	assert.Equal(t, "b", s)
 	assert.True(t, d.Byte(','))
 	assert.False(t, d.Key("x"), "another key")
-	d.Reset([]byte(`{"n":1}`))
+	d = NewDecoder([]byte(`{"n":1}`))
 	assert.True(t, d.Byte('{') && d.Key("n"))
 	n, ok := d.Int32()
 	assert.True(t, ok && n == 1)
