@@ -22,6 +22,7 @@ import (
 	"github.com/embedmock/embedmock/mockserver/openai"
 	"github.com/embedmock/embedmock/mockserver/store"
 	"github.com/embedmock/embedmock/mockserver/vectorwire"
+	"github.com/embedmock/embedmock/mockserver/vertex"
 )
 
 // Version is embedmock's release version, reported by `embedmock version`
@@ -118,6 +119,7 @@ func (s *Server) families() ([]family.Family, error) {
 		openai.New(env, openai.Config{Models: cfg.openAIModels, EmptyInput: cfg.openAIEmptyInput}),
 		gradient.New(env, gradient.Config{Prefix: cfg.gradientPrefix, Dimensions: cfg.gradientDimensions}),
 		geminiopenai.New(env, s.gemini),
+		vertex.New(env, s.gemini),
 		s.gemini,
 		files,
 		s.batches,
