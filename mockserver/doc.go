@@ -8,6 +8,9 @@
 //   - the Gemini API: embedContent and batchEmbedContents with the model
 //     catalog (package gemini), the Files API (geminifiles) and batch jobs
 //     (geminibatches), under /v1beta and /v1;
+//   - the Gemini API's OpenAI-compatible embeddings endpoint
+//     (geminiopenai);
+//   - Vertex AI's embedding routes, :predict and :embedContent (vertex);
 //   - OpenAI's embeddings and models APIs, and Azure OpenAI's deployment
 //     route (openai);
 //   - Gradient's embeddings API (gradient).
