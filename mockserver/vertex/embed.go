@@ -43,23 +43,30 @@ func checkInput(in input, prefix string, m model, autoTruncate bool) *googleapi.
 	return nil
 }
 
+// readRequest reads and decodes a request's body and finds the model of
+// its path, answering any failure (ok false).
+func readRequest[T any](f *Family, w http.ResponseWriter, r *http.Request, c *family.Call,
+	decode func(body []byte, apiVersion string) (T, *googleapi.Error)) (req T, m model, ok bool) {
+	body, gerr := googleapi.ReadQueryBody(w, r, f.env.MaxBodyBytes)
+	if gerr == nil {
+		req, gerr = decode(body, c.APIVersion)
+	}
+	if gerr == nil {
+		m, gerr = f.lookupFor(c)
+	}
+	if gerr != nil {
+		writeError(w, gerr)
+		return req, m, false
+	}
+	return req, m, true
+}
+
 // handlePredict serves :predict: one prediction per instance, each the
 // Gemini routes' vector for the same model, task, title, text and
 // dimension.
 func (f *Family) handlePredict(w http.ResponseWriter, r *http.Request, c *family.Call) {
-	body, gerr := googleapi.ReadQueryBody(w, r, f.env.MaxBodyBytes)
-	if gerr != nil {
-		writeError(w, gerr)
-		return
-	}
-	req, gerr := decodePredict(body, c.APIVersion)
-	if gerr != nil {
-		writeError(w, gerr)
-		return
-	}
-	m, gerr := f.lookupFor(c)
-	if gerr != nil {
-		writeError(w, gerr)
+	req, m, ok := readRequest(f, w, r, c, decodePredict)
+	if !ok {
 		return
 	}
 	switch n := len(req.inputs); {
@@ -122,19 +129,8 @@ func billableCharacters(text string) int {
 // handleEmbedContent serves :embedContent: the one Content's vector, as
 // the Gemini routes answer it.
 func (f *Family) handleEmbedContent(w http.ResponseWriter, r *http.Request, c *family.Call) {
-	body, gerr := googleapi.ReadQueryBody(w, r, f.env.MaxBodyBytes)
-	if gerr != nil {
-		writeError(w, gerr)
-		return
-	}
-	req, gerr := decodeEmbedContent(body, c.APIVersion)
-	if gerr != nil {
-		writeError(w, gerr)
-		return
-	}
-	m, gerr := f.lookupFor(c)
-	if gerr != nil {
-		writeError(w, gerr)
+	req, m, ok := readRequest(f, w, r, c, decodeEmbedContent)
+	if !ok {
 		return
 	}
 	if gerr := checkInput(req.input, "EmbedContentRequest", m, req.autoTruncate); gerr != nil {

@@ -1,7 +1,6 @@
 package vertex_test
 
 import (
-	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -43,23 +42,7 @@ func FuzzVertexRequest(f *testing.F) {
 		req.Header.Set("Authorization", "Bearer fuzz-token")
 		rec := httptest.NewRecorder()
 		handler.ServeHTTP(rec, req)
-		switch {
-		case rec.Code == http.StatusOK:
-			if !json.Valid(rec.Body.Bytes()) {
-				t.Fatalf("%q: 200 with %s", body, rec.Body)
-			}
-		case rec.Code >= 400 && rec.Code < 500:
-			var e struct {
-				Error *struct {
-					Code    int    `json:"code"`
-					Message string `json:"message"`
-				} `json:"error"`
-			}
-			if err := json.Unmarshal(rec.Body.Bytes(), &e); err != nil || e.Error == nil || e.Error.Code != rec.Code || e.Error.Message == "" {
-				t.Fatalf("%q: %d with %s", body, rec.Code, rec.Body)
-			}
-		default:
-			t.Fatalf("%q: status %d: %s", body, rec.Code, rec.Body)
-		}
+		familytest.CheckGoogleAnswer(t, body, rec)
+
 	})
 }

@@ -137,3 +137,29 @@ func Replay(t testing.TB, base string, c Capture) Response {
 	}
 	return send(t, c.Method, base+c.URL, c.Body, false, headers...)
 }
+
+// CheckGoogleAnswer fails the test unless rec holds a 200 with a JSON body
+// or a 4xx in Google's error envelope whose code is the status: what
+// every answer of a Google-style route must be, whatever input (for fuzz
+// targets).
+func CheckGoogleAnswer(t testing.TB, input []byte, rec *httptest.ResponseRecorder) {
+	t.Helper()
+	switch {
+	case rec.Code == http.StatusOK:
+		if !json.Valid(rec.Body.Bytes()) {
+			t.Fatalf("%q: 200 with %s", input, rec.Body)
+		}
+	case rec.Code >= 400 && rec.Code < 500:
+		var e struct {
+			Error *struct {
+				Code    int    `json:"code"`
+				Message string `json:"message"`
+			} `json:"error"`
+		}
+		if err := json.Unmarshal(rec.Body.Bytes(), &e); err != nil || e.Error == nil || e.Error.Code != rec.Code || e.Error.Message == "" {
+			t.Fatalf("%q: %d with %s", input, rec.Code, rec.Body)
+		}
+	default:
+		t.Fatalf("%q: status %d: %s", input, rec.Code, rec.Body)
+	}
+}
